@@ -1,0 +1,1084 @@
+"""The application object: configuration, registration, dispatch, errors.
+
+``wsgi_app`` is the request path (see ARCHITECTURE.md): match, hooks, view,
+response, session save, teardown.  Each optional step is skipped with one
+truthiness check when nothing is registered for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import threading
+import typing as t
+from datetime import timedelta
+from itertools import chain
+from types import CoroutineType
+from types import GeneratorType
+
+from .config import Config
+from .config import ConfigAttribute
+from .ctx import AppContext
+from .ctx import RequestContext
+from .ctx import _AppCtxGlobals
+from .exceptions import BadRequestKeyError
+from .exceptions import HTTPException
+from .exceptions import InternalServerError
+from .globals import _cv_context
+from .globals import g
+from .globals import request
+from .globals import session
+from .helpers import _redirect
+from .json import DefaultJSONProvider
+from .json import JSONProvider
+from .request import Request
+from .response import Response
+from .routing import BuildError
+from .routing import Map
+from .routing import RequestRedirect
+from .routing import RoutingException
+from .routing import Rule
+from .routing import build_query
+from .scaffold import Scaffold
+from .scaffold import _endpoint_from_view_func
+from .scaffold import setupmethod
+from .utils import cached_property
+
+if t.TYPE_CHECKING:
+    from .blueprints import Blueprint
+    from .sessions import SessionInterface
+    from .sessions import SessionMixin
+    from .testing import ErlenClient
+    from .testing import ErlenCliRunner
+
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+
+#: Set by erlen.signals when blinker is imported; None means signals cost nothing.
+_SIGNALS: t.Any = None
+
+
+def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
+    if value is None or isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
+_loop_local = threading.local()
+
+
+def _run_coroutine(coro: t.Any) -> t.Any:
+    """Run an ``async def`` view or hook to completion on a per-thread loop."""
+    loop = getattr(_loop_local, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _loop_local.loop = asyncio.new_event_loop()
+    return loop.run_until_complete(coro)
+
+
+class _SessionInterfaceDefault:
+    """Creates the default cookie session interface on first use."""
+
+    def __get__(self, obj: t.Any, owner: type) -> SessionInterface:
+        from .sessions import SecureCookieSessionInterface
+
+        interface = SecureCookieSessionInterface()
+        setattr(owner, "session_interface", interface)
+        return interface
+
+
+class Erlen(Scaffold):
+    """The WSGI application: ``app = Erlen(__name__)``.
+
+    ``import_name`` locates the app's folders (templates, static, instance)
+    as in Flask: a module's or package's folder, or the current directory for
+    ``__main__``.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    app_ctx_globals_class = _AppCtxGlobals
+    config_class = Config
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    url_rule_class = Rule
+    url_map_class = Map
+    test_client_class: type[ErlenClient] | None = None
+    test_cli_runner_class: type[ErlenCliRunner] | None = None
+    session_interface: SessionInterface = _SessionInterfaceDefault()  # type: ignore[assignment]
+    jinja_options: dict[str, t.Any] = {}
+    permanent_session_lifetime = ConfigAttribute(
+        "PERMANENT_SESSION_LIFETIME", get_converter=_make_timedelta
+    )
+    secret_key = ConfigAttribute("SECRET_KEY")
+    testing = ConfigAttribute("TESTING")
+
+    default_config: dict[str, t.Any] = {
+        "DEBUG": None,
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": None,
+        "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "USE_X_SENDFILE": False,
+        "TRUSTED_HOSTS": None,
+        "TRUSTED_PROXY_HOPS": 0,
+        "SERVER_NAME": None,
+        "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": None,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        "MAX_FORM_FIELDS": 1_000,
+        "MAX_QUERY_FIELDS": 1_000,
+        "MAX_JSON_DEPTH": 512,
+        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        "TRAP_BAD_REQUEST_ERRORS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "EXPLAIN_TEMPLATE_LOADING": False,
+        "PREFERRED_URL_SCHEME": "http",
+        "TEMPLATES_AUTO_RELOAD": None,
+        "MAX_COOKIE_SIZE": 4093,
+        "PROVIDE_AUTOMATIC_OPTIONS": True,
+    }
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name=import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute."
+                " A relative path was given instead."
+            )
+        self.instance_path = instance_path
+        self.config = self.make_config(instance_relative_config)
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        self.subdomain_matching = subdomain_matching
+        self.teardown_appcontext_funcs: list[t.Callable[..., t.Any]] = []
+        self.shell_context_processors: list[t.Callable[[], dict[str, t.Any]]] = []
+        self.blueprints: dict[str, Blueprint] = {}
+        self.extensions: dict[str, t.Any] = {}
+        self.url_build_error_handlers: list[t.Callable[..., t.Any]] = []
+        self._got_first_request = False
+        self.template_context_processors[None].append(_default_template_ctx_processor)
+        if self.has_static_folder:
+            assert bool(static_host) == host_matching, (
+                "Invalid static_host/host_matching combination"
+            )
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                host=static_host,
+                view_func=self.send_static_file,
+            )
+
+    # -- configuration ----------------------------------------------------------
+
+    @cached_property
+    def name(self) -> str:  # type: ignore[override]
+        if self.import_name == "__main__":
+            fn = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return self.import_name
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        root_path = self.instance_path if instance_relative else self.root_path
+        defaults = dict(self.default_config)
+        from .helpers import get_debug_flag
+
+        defaults["DEBUG"] = get_debug_flag()
+        return self.config_class(root_path, defaults)
+
+    def auto_find_instance_path(self) -> str:
+        return os.path.join(self.root_path, "instance")
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> t.IO[t.AnyStr]:
+        """Open a file in the instance folder (reading or writing)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)  # type: ignore[return-value]
+        return open(path, mode, encoding=encoding)  # type: ignore[return-value]
+
+    @property
+    def debug(self) -> bool:
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+        if (
+            self.config["TEMPLATES_AUTO_RELOAD"] is None
+            and "jinja_env" in self.__dict__
+        ):
+            self.jinja_env.auto_reload = value
+
+    @cached_property
+    def logger(self) -> logging.Logger:
+        """The app's logger, named after the app; debug level in debug mode."""
+        logger = logging.getLogger(self.name)
+        if self.debug and not logger.level:
+            logger.setLevel(logging.DEBUG)
+        if not logger.handlers and not logging.getLogger().handlers:
+            handler = logging.StreamHandler(sys.stderr)
+            handler.setFormatter(
+                logging.Formatter(
+                    "[%(asctime)s] %(levelname)s in %(module)s: %(message)s"
+                )
+            )
+            logger.addHandler(handler)
+        return logger
+
+    @cached_property
+    def cli(self) -> t.Any:
+        """The app's click group: ``@app.cli.command()`` adds commands."""
+        from .cli import AppGroup
+
+        return AppGroup(self.name)
+
+    @cached_property
+    def aborter(self) -> t.Any:
+        from .exceptions import Aborter
+
+        return Aborter()
+
+    @property
+    def got_first_request(self) -> bool:
+        return self._got_first_request
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._got_first_request:
+            raise AssertionError(
+                f"The setup method '{f_name}' can no longer be called"
+                " on the application. It has already handled its first"
+                " request, any changes will not be applied"
+                " consistently.\n"
+                "Make sure all imports, decorators, functions, etc."
+                " needed to set up the application are done before"
+                " running it."
+            )
+
+    # -- templates (the environment lives in erlen.templating) -----------------
+
+    @cached_property
+    def jinja_env(self) -> t.Any:
+        return self.create_jinja_environment()
+
+    def create_jinja_environment(self) -> t.Any:
+        from .templating import create_environment
+
+        return create_environment(self)
+
+    def create_global_jinja_loader(self) -> t.Any:
+        from .templating import DispatchingJinjaLoader
+
+        return DispatchingJinjaLoader(self)
+
+    def select_jinja_autoescape(self, filename: str | None) -> bool:
+        if filename is None:
+            return True
+        return filename.endswith((".html", ".htm", ".xml", ".xhtml", ".svg"))
+
+    def update_template_context(self, context: dict[str, t.Any]) -> None:
+        """Add the context processors' names (app, then blueprints) to ``context``."""
+        names: t.Iterable[str | None] = (None,)
+        ctx = _cv_context.get(None)
+        if ctx is not None and ctx.request is not None:
+            names = chain(names, reversed(ctx.request.blueprints))
+        orig = context.copy()
+        for name in names:
+            for func in self.template_context_processors.get(name, ()):
+                context.update(self.ensure_sync(func)())
+        context.update(orig)
+
+    @setupmethod
+    def template_filter(self, name: str | None = None) -> t.Callable[[F], F]:
+        def decorator(f: F) -> F:
+            self.add_template_filter(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_filter(
+        self, f: t.Callable[..., t.Any], name: str | None = None
+    ) -> None:
+        self.jinja_env.filters[name or f.__name__] = f
+
+    @setupmethod
+    def template_test(self, name: str | None = None) -> t.Callable[[F], F]:
+        def decorator(f: F) -> F:
+            self.add_template_test(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_test(
+        self, f: t.Callable[..., bool], name: str | None = None
+    ) -> None:
+        self.jinja_env.tests[name or f.__name__] = f
+
+    @setupmethod
+    def template_global(self, name: str | None = None) -> t.Callable[[F], F]:
+        def decorator(f: F) -> F:
+            self.add_template_global(f, name=name)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def add_template_global(
+        self, f: t.Callable[..., t.Any], name: str | None = None
+    ) -> None:
+        self.jinja_env.globals[name or f.__name__] = f
+
+    # -- shell ------------------------------------------------------------------
+
+    @setupmethod
+    def shell_context_processor(self, f: F) -> F:
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, t.Any]:
+        rv: dict[str, t.Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
+
+    # -- registration -----------------------------------------------------------
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: t.Callable[..., t.Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: t.Any,
+    ) -> None:
+        """Connect a URL rule to an endpoint and, optionally, its view.
+
+        A second, different function for an existing endpoint is an error
+        at registration (not a silent override).
+        """
+        if endpoint is None:
+            endpoint = _endpoint_from_view_func(view_func)  # type: ignore[arg-type]
+        options["endpoint"] = endpoint
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for"
+                ' example: @app.route(..., methods=["POST"])'
+            )
+        methods = {item.upper() for item in methods}
+        required_methods = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(
+                view_func, "provide_automatic_options", None
+            )
+        if provide_automatic_options is None:
+            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required_methods.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required_methods
+        rule_obj = self.url_rule_class(rule, methods=methods, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options
+        self.url_map.add(rule_obj)
+        if view_func is not None:
+            old_func = self.view_functions.get(endpoint)
+            if old_func is not None and old_func != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing"
+                    f" endpoint function: {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+
+    @setupmethod
+    def teardown_appcontext(self, f: F) -> F:
+        """Run ``f(exc)`` when the app context is popped."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: t.Any) -> None:
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> t.ValuesView[Blueprint]:
+        return self.blueprints.values()
+
+    def autodiscover(self, package: str) -> list[Blueprint]:
+        """Import every module of ``package`` and register its blueprints."""
+        from .blueprints import autodiscover
+
+        return autodiscover(self, package)
+
+    # -- contexts ---------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        return AppContext(self)
+
+    def request_context(self, environ: dict[str, t.Any]) -> RequestContext:
+        ctx = RequestContext(self, environ)
+        self._match_request(ctx.request)
+        return ctx
+
+    def test_request_context(self, *args: t.Any, **kwargs: t.Any) -> RequestContext:
+        """A request context from test-client arguments (path, method, data...)."""
+        from .testing import EnvironBuilder
+
+        builder = EnvironBuilder(self, *args, **kwargs)
+        try:
+            return self.request_context(builder.get_environ())
+        finally:
+            builder.close()
+
+    def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> ErlenClient:
+        cls = self.test_client_class
+        if cls is None:
+            from .testing import ErlenClient as cls
+        return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: t.Any) -> ErlenCliRunner:
+        cls = self.test_cli_runner_class
+        if cls is None:
+            from .testing import ErlenCliRunner as cls
+        return cls(self, **kwargs)
+
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: t.Any,
+    ) -> None:
+        """Start the development server (``erlen run`` is the usual way)."""
+        from .serving import run_app
+
+        run_app(
+            self, host=host, port=port, debug=debug, load_dotenv=load_dotenv, **options
+        )
+
+    # -- signals ----------------------------------------------------------------
+
+    def _signal(self, name: str, **kwargs: t.Any) -> None:
+        if _SIGNALS is None:
+            return
+        signal = getattr(_SIGNALS, name, None)
+        if signal is not None and signal.receivers:
+            signal.send(self, _async_wrapper=self.ensure_sync, **kwargs)
+
+    # -- sessions ---------------------------------------------------------------
+
+    def _open_session(self, request: Request) -> SessionMixin:
+        interface = self.session_interface
+        session = interface.open_session(self, request)
+        if session is None:
+            session = interface.make_null_session(self)
+        return session
+
+    # -- the request path -------------------------------------------------------
+
+    def _match_request(self, request: Request) -> None:
+        environ = request.environ
+        path = environ.get("PATH_INFO") or "/"
+        if not path.isascii():
+            path = path.encode("latin-1").decode("utf-8", "replace")
+        if path[0] != "/":
+            path = "/" + path
+        domain = None
+        if self.subdomain_matching or self.url_map.host_matching:
+            try:
+                domain = request._domain = self._request_domain(request)
+            except HTTPException as e:
+                request.routing_exception = e
+                return
+        try:
+            rule, request.view_args = self.url_map.match(path, request.method, domain)
+        except HTTPException as e:
+            if isinstance(e, RequestRedirect):
+                qs = environ.get("QUERY_STRING")
+                if qs:
+                    e.new_url = f"{e.new_url}?{qs}"
+                root = request.script_root
+                if root:
+                    e.new_url = root + e.new_url
+            request.routing_exception = e
+        else:
+            request.url_rule = rule
+
+    def _request_domain(self, request: Request) -> str:
+        """The subdomain (or the host, with host_matching) routing looks in."""
+        host = request.host.lower()
+        if self.url_map.host_matching:
+            return host
+        server_name = (self.config["SERVER_NAME"] or "").lower()
+        if not server_name:
+            return ""
+        host = host.rsplit(":", 1)[0] if ":" in host and "]" not in host else host
+        server_name = server_name.rsplit(":", 1)[0]
+        if host.endswith("." + server_name):
+            return host[: -len(server_name) - 1]
+        return ""
+
+    def wsgi_app(
+        self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
+    ) -> t.Iterable[bytes]:
+        """The WSGI application proper.
+
+        ``__call__`` forwards here so middleware can wrap ``app.wsgi_app``
+        and the app object stays the same.
+        """
+        ctx = RequestContext(self, environ)
+        if _cv_context.get(None) is not None:
+            ctx._share_outer_app_context()
+        ctx._tokens.append(_cv_context.set(ctx))
+        error: BaseException | None = None
+        try:
+            try:
+                response = self.full_dispatch_request(ctx)
+            except Exception as e:
+                error = e
+                response = self.handle_exception(e)
+            except:  # noqa: E722 - record it for teardown, then re-raise
+                error = sys.exc_info()[1]
+                raise
+            return response(environ, start_response)
+        finally:
+            preserve = environ.get("erlen.preserve_context")
+            if preserve is not None:
+                preserve(ctx)
+            if error is not None and self.should_ignore_error(error):
+                error = None
+            # PERF: skip the generic pop when nothing needs tearing down.
+            if (
+                len(ctx._tokens) == 1
+                and not self.teardown_request_funcs
+                and not self.teardown_appcontext_funcs
+                and _SIGNALS is None
+                and "files" not in ctx.request.__dict__
+            ):
+                _cv_context.reset(ctx._tokens.pop())
+            else:
+                ctx.pop(error)
+
+    def __call__(
+        self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
+    ) -> t.Iterable[bytes]:
+        return self.wsgi_app(environ, start_response)
+
+    def full_dispatch_request(self, ctx: RequestContext | None = None) -> Response:
+        """Match, run hooks and the view, and turn the result into a response."""
+        if ctx is None:
+            ctx = t.cast(RequestContext, _cv_context.get())
+        self._got_first_request = True
+        request = ctx.request
+        if request.url_rule is None and request.routing_exception is None:
+            self._match_request(request)
+        try:
+            if _SIGNALS is not None:
+                self._signal("request_started")
+            rv = None
+            if self.url_value_preprocessors or self.before_request_funcs:
+                rv = self.preprocess_request()
+            if rv is None:
+                if request.url_rule is None and self._plain_routing_errors:
+                    # PERF: hand the stored routing error straight to the
+                    # handlers instead of raising it again (bench `404`).
+                    rv = self.handle_user_exception(request.routing_exception)  # type: ignore[arg-type]
+                else:
+                    rv = self.dispatch_request(ctx)
+        except Exception as e:
+            rv = self.handle_user_exception(e)
+        return self.finalize_request(rv, ctx=ctx)
+
+    def preprocess_request(self) -> t.Any:
+        """Run url value preprocessors and before_request hooks (app first)."""
+        request = t.cast(Request, _cv_context.get().request)
+        names = (None, *reversed(request.blueprints))
+        for name in names:
+            for url_func in self.url_value_preprocessors.get(name, ()):
+                url_func(request.endpoint, request.view_args)
+        for name in names:
+            for before_func in self.before_request_funcs.get(name, ()):
+                rv = before_func()
+                if rv.__class__ is CoroutineType:
+                    rv = _run_coroutine(rv)
+                if rv is not None:
+                    return rv
+        return None
+
+    def raise_routing_exception(self, request: Request) -> t.NoReturn:
+        raise request.routing_exception  # type: ignore[misc]
+
+    def dispatch_request(self, ctx: RequestContext | None = None) -> t.Any:
+        """Call the view for the matched rule (or raise the routing error)."""
+        request = (ctx or t.cast(RequestContext, _cv_context.get())).request
+        rule = request.url_rule
+        if rule is None:
+            self.raise_routing_exception(request)
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response()
+        rv = self.view_functions[rule.endpoint](**request.view_args)  # type: ignore[arg-type]
+        if rv.__class__ is CoroutineType:
+            rv = _run_coroutine(rv)
+        return rv
+
+    def make_default_options_response(self) -> Response:
+        request = t.cast(Request, _cv_context.get().request)
+        path = request.path
+        methods = self.url_map.allowed_methods(path, getattr(request, "_domain", None))
+        response = self.response_class()
+        response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
+
+    def finalize_request(
+        self,
+        rv: t.Any,
+        from_error_handler: bool = False,
+        ctx: RequestContext | None = None,
+    ) -> Response:
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response, ctx)
+            if _SIGNALS is not None:
+                self._signal("request_finished", response=response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    def process_response(
+        self, response: Response, ctx: RequestContext | None = None
+    ) -> Response:
+        """after_request hooks (this request's, blueprints', app's), then save
+        the session if it was opened."""
+        if ctx is None:
+            ctx = t.cast(RequestContext, _cv_context.get())
+        if ctx._after_request_functions:
+            for func in ctx._after_request_functions:
+                response = self.ensure_sync(func)(response)
+        if self.after_request_funcs:
+            for name in chain(ctx.request.blueprints, (None,)):
+                for func in reversed(self.after_request_funcs.get(name, ())):
+                    response = self.ensure_sync(func)(response)
+        session = ctx._session
+        if session is not None:
+            interface = self.session_interface
+            if not interface.is_null_session(session):
+                interface.save_session(self, session, response)
+        return response
+
+    def do_teardown_request(self, exc: BaseException | None = None) -> None:
+        ctx = _cv_context.get()
+        request = ctx.request
+        if self.teardown_request_funcs and request is not None:
+            for name in chain(request.blueprints, (None,)):
+                for func in reversed(self.teardown_request_funcs.get(name, ())):
+                    self.ensure_sync(func)(exc)
+        self._signal("request_tearing_down", exc=exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
+        for func in reversed(self.teardown_appcontext_funcs):
+            self.ensure_sync(func)(exc)
+        self._signal("appcontext_tearing_down", exc=exc)
+
+    # -- responses --------------------------------------------------------------
+
+    def make_response(self, rv: t.Any) -> Response:
+        """Turn a view's return value into a response object.
+
+        Accepts what Flask does: str, bytes, dict or list (JSON), a Response,
+        an HTTPException, a generator or iterator (streamed), a WSGI callable,
+        and tuples ``(body, status)``, ``(body, headers)``,
+        ``(body, status, headers)``.
+        """
+        cls = rv.__class__
+        # PERF: the common return types first (bench `plaintext`, `json`).
+        if cls is str:
+            return self.response_class(rv)
+        if cls is dict or cls is list:
+            return self.json.response(rv)
+        status = headers = None
+        if cls is tuple:
+            length = len(rv)
+            if length == 3:
+                rv, status, headers = rv
+            elif length == 2:
+                if isinstance(rv[1], (dict, tuple, list)) or hasattr(rv[1], "items"):
+                    rv, headers = rv
+                else:
+                    rv, status = rv
+            else:
+                raise TypeError(
+                    "The view function did not return a valid response tuple."
+                    " The tuple must have the form (body, status, headers),"
+                    " (body, status), or (body, headers)."
+                )
+        if rv is None:
+            endpoint = None
+            ctx = _cv_context.get(None)
+            if ctx is not None and ctx.request is not None:
+                endpoint = ctx.request.endpoint
+            raise TypeError(
+                f"The view function for {endpoint!r} did not return a valid"
+                " response. The function either returned None or ended"
+                " without a return statement."
+            )
+        if isinstance(rv, HTTPException):
+            rv = rv.get_response()
+            if not isinstance(rv, self.response_class):
+                rv = self.response_class.force_type(rv)
+        elif not isinstance(rv, self.response_class):
+            if isinstance(rv, (str, bytes, bytearray, GeneratorType)) or (
+                hasattr(rv, "__next__") and hasattr(rv, "__iter__")
+            ):
+                rv = self.response_class(rv, status=status, headers=headers)
+                status = headers = None
+            elif isinstance(rv, (dict, list)):
+                rv = self.json.response(rv)
+            elif isinstance(rv, Response) or callable(rv):
+                ctx = _cv_context.get(None)
+                environ = ctx.request.environ if ctx and ctx.request else None
+                try:
+                    rv = self.response_class.force_type(rv, environ)
+                except TypeError as e:
+                    raise TypeError(
+                        f"{e}\nThe view function did not return a valid"
+                        " response. The return type must be a string,"
+                        " dict, list, tuple with headers or status,"
+                        " Response instance, or WSGI callable, but it"
+                        f" was a {type(rv).__name__}."
+                    ).with_traceback(sys.exc_info()[2]) from None
+            else:
+                raise TypeError(
+                    "The view function did not return a valid"
+                    " response. The return type must be a string,"
+                    " dict, list, tuple with headers or status,"
+                    " Response instance, or WSGI callable, but it was a"
+                    f" {type(rv).__name__}."
+                )
+        if status is not None:
+            rv.status = status
+        if headers:
+            rv.headers.update(headers)
+        return rv
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        return _redirect(location, code, self.response_class)
+
+    # -- URL building -----------------------------------------------------------
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: t.Any,
+    ) -> str:
+        """Build a URL (see :func:`erlen.url_for`)."""
+        ctx = _cv_context.get(None)
+        request = ctx.request if ctx is not None else None
+        if request is not None:
+            blueprint = request.blueprint
+            if endpoint[:1] == ".":
+                endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+        else:
+            if endpoint[:1] == ".":
+                endpoint = endpoint[1:]
+            if _external is None:
+                _external = True
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        self.inject_url_defaults(endpoint, values)
+        try:
+            path, rule = self._build_path(endpoint, values, _method)
+        except BuildError as error:
+            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme)
+            values["_external"] = _external
+            return t.cast(str, self.handle_url_build_error(error, endpoint, values))
+        host = self._rule_host(rule, request)
+        if host is not None and (request is None or host != request.host):
+            _external = True
+        if request is not None:
+            root = request.script_root
+            if _external:
+                scheme = _scheme or request.scheme
+                url = f"{scheme}://{host or request.host}{root}{path}"
+            else:
+                url = f"{root}{path}"
+        else:
+            server_name = self.config["SERVER_NAME"]
+            app_root = (self.config["APPLICATION_ROOT"] or "/").rstrip("/")
+            if _external:
+                if server_name is None:
+                    raise RuntimeError(
+                        "Unable to build URLs outside an active request"
+                        " without 'SERVER_NAME' configured. Also configure"
+                        " 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as"
+                        " needed."
+                    )
+                scheme = _scheme or self.config["PREFERRED_URL_SCHEME"]
+                url = f"{scheme}://{host or server_name}{app_root}{path}"
+            else:
+                url = f"{app_root}{path}"
+        if _anchor is not None:
+            from urllib.parse import quote
+
+            url = f"{url}#{quote(_anchor, safe='%!#$&()*+,/:;=?@~')}"
+        return url
+
+    def _rule_host(self, rule: Rule, request: Request | None) -> str | None:
+        """The host a rule lives on, when it is not the current one."""
+        if self.url_map.host_matching:
+            return rule.host
+        if rule.subdomain is None:
+            return None
+        server_name = self.config["SERVER_NAME"]
+        if not server_name:
+            return None
+        return f"{rule.subdomain}.{server_name}" if rule.subdomain else server_name
+
+    def _build_path(
+        self, endpoint: str, values: dict[str, t.Any], method: str | None
+    ) -> tuple[str, Rule]:
+        rules = self.url_map._rules_by_endpoint.get(endpoint)
+        if not rules:
+            raise BuildError(endpoint, values, method, self._suggest(endpoint))
+        candidates = [r for r in rules if r.suitable_for(values, method)]
+        if not candidates:
+            missing = sorted(
+                {a for r in rules for a in r.arguments if values.get(a) is None}
+                - set().union(*(set(r.defaults or ()) for r in rules))
+            )
+            hint = f"Did you forget to specify values {missing!r}?" if missing else None
+            raise BuildError(endpoint, values, method, hint)
+        # Prefer a rule whose defaults cover the given values, then the rule
+        # that uses the most of them (as Werkzeug orders build candidates).
+        rule = max(
+            candidates,
+            key=lambda r: (
+                sum(1 for k in (r.defaults or ()) if k in values),
+                len(r.arguments & values.keys()),
+            ),
+        )
+        path = rule.build(values)
+        used = rule.arguments | set(rule.defaults or ())
+        extra = {k: v for k, v in values.items() if k not in used}
+        if extra:
+            query = build_query(extra)
+            if query:
+                path = f"{path}?{query}"
+        return path, rule
+
+    def _suggest(self, endpoint: str) -> str | None:
+        import difflib
+
+        close = difflib.get_close_matches(endpoint, self.url_map._rules_by_endpoint)
+        if close:
+            return f"Did you mean {close[0]!r} instead?"
+        return None
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, t.Any]) -> None:
+        if not self.url_default_functions:
+            return
+        names: t.Iterable[str | None] = (None,)
+        if "." in endpoint:
+            bps = endpoint.rpartition(".")[0].split(".")
+            names = chain(names, (".".join(bps[:i]) for i in range(1, len(bps) + 1)))
+        for name in names:
+            for func in self.url_default_functions.get(name, ()):
+                func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, t.Any]
+    ) -> str:
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return t.cast(str, rv)
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    # -- errors -----------------------------------------------------------------
+
+    def _find_error_handler(
+        self, e: BaseException, blueprints: list[str]
+    ) -> t.Callable[..., t.Any] | None:
+        exc_class, code = self._get_exc_class_and_code(type(e))
+        names = (*blueprints, None)
+        for c in (code, None) if code is not None else (None,):
+            for name in names:
+                handler_map = self.error_handler_spec.get(name, {}).get(c)
+                if not handler_map:
+                    continue
+                for cls in exc_class.__mro__:
+                    handler = handler_map.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    def _request_blueprints(self) -> list[str]:
+        ctx = _cv_context.get(None)
+        if ctx is None or ctx.request is None:
+            return []
+        return ctx.request.blueprints
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if (
+            trap_bad_request is None
+            and self.debug
+            and isinstance(e, BadRequestKeyError)
+        ):
+            return True
+        if trap_bad_request:
+            from .exceptions import BadRequest
+
+            return isinstance(e, BadRequest)
+        return False
+
+    def handle_http_exception(self, e: HTTPException) -> t.Any:
+        if e.code is None:
+            return e
+        if isinstance(e, RoutingException) or not self.error_handler_spec:
+            return e
+        handler = self._find_error_handler(e, self._request_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def handle_user_exception(self, e: Exception) -> t.Any:
+        """Find a handler for an exception raised by a view or hook."""
+        if isinstance(e, BadRequestKeyError) and (
+            self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]
+        ):
+            e.show_exception = True
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)
+        handler = self._find_error_handler(e, self._request_blueprints())
+        if handler is None:
+            if sys.exc_info()[1] is e:
+                raise
+            raise e
+        return self.ensure_sync(handler)(e)
+
+    @cached_property
+    def _plain_routing_errors(self) -> bool:
+        """True unless a subclass overrides ``raise_routing_exception``."""
+        return type(self).raise_routing_exception is Erlen.raise_routing_exception
+
+    def handle_exception(self, e: Exception) -> Response:
+        """An exception nothing handled: log it and answer a generic 500.
+
+        In testing (or with PROPAGATE_EXCEPTIONS) it is re-raised; in debug
+        mode the debug page shows the traceback.  Never a traceback otherwise.
+        """
+        exc_info = sys.exc_info()
+        self._signal("got_request_exception", exception=e)
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing
+        if propagate:
+            if exc_info[1] is e:
+                raise
+            raise e
+        self.log_exception(exc_info)
+        if self.debug:
+            from .debug import debug_response
+
+            ctx = _cv_context.get(None)
+            request = ctx.request if ctx is not None else None
+            return debug_response(e, request)
+        server_error: t.Any = InternalServerError(original_exception=e)
+        handler = self._find_error_handler(server_error, self._request_blueprints())
+        if handler is not None:
+            server_error = self.ensure_sync(handler)(server_error)
+        return self.finalize_request(server_error, from_error_handler=True)
+
+    def log_exception(self, exc_info: t.Any) -> None:
+        ctx = _cv_context.get(None)
+        where = ""
+        if ctx is not None and ctx.request is not None:
+            where = f" [{ctx.request.method}] {ctx.request.path}"
+        self.logger.error(f"Exception on{where or ' request'}", exc_info=exc_info)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        return False
+
+    # -- async ------------------------------------------------------------------
+
+    def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """Wrap an ``async def`` function so it can be called synchronously."""
+        if asyncio.iscoroutinefunction(func):
+            return self.async_to_sync(func)
+        return func
+
+    def async_to_sync(
+        self, func: t.Callable[..., t.Coroutine[t.Any, t.Any, t.Any]]
+    ) -> t.Callable[..., t.Any]:
+        def run(*args: t.Any, **kwargs: t.Any) -> t.Any:
+            return _run_coroutine(func(*args, **kwargs))
+
+        return run
+
+
+def _default_template_ctx_processor() -> dict[str, t.Any]:
+    """``request``, ``session`` and ``g`` in every template."""
+    # The proxies, not the objects: a template that never reads the session
+    # must not open it (and add ``Vary: Cookie``).
+    ctx = _cv_context.get(None)
+    if ctx is None:
+        return {}
+    if ctx.request is None:
+        return {"g": g}
+    return {"g": g, "request": request, "session": session}

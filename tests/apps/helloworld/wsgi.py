@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from erlen import Erlen
+
+application = Erlen("helloworld")
