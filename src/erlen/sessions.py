@@ -1,0 +1,377 @@
+"""Sessions: the interface the app calls, and the signed-cookie default.
+
+The app opens the session the first time a request touches ``session`` (see
+``RequestContext.session``) and hands it back to :meth:`SessionInterface.
+save_session` after the view.  :class:`SecureCookieSessionInterface` keeps
+the whole session in a cookie signed with itsdangerous; server-side stores
+subclass :class:`SessionInterface` and reuse its cookie helpers.
+
+The cookie format is Flask's (same salt, HMAC-SHA1 key derivation and
+signature, same tagged JSON), so an app moved from Flask keeps its users'
+sessions.  HMAC-SHA1 has no known forgery attack; the hash's collision
+weakness does not carry over to HMAC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import typing as t
+from collections.abc import MutableMapping
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
+
+from itsdangerous import BadData
+from itsdangerous import URLSafeTimedSerializer
+
+from .globals import _cv_context
+from .tag import TaggedJSONSerializer
+
+if t.TYPE_CHECKING:
+    from .app import Erlen
+    from .request import Request
+    from .response import Response
+
+__all__ = [
+    "NullSession",
+    "SecureCookieSession",
+    "SecureCookieSessionInterface",
+    "SessionInterface",
+    "SessionMixin",
+    "session_json_serializer",
+]
+
+#: The serializer the cookie session signs (Flask's tagged JSON).
+session_json_serializer = TaggedJSONSerializer()
+
+# What URLSafeTimedSerializer can produce: URL-safe base64 and the "."
+# separators (a compressed payload starts with one more ".").
+_SIGNED_COOKIE_RE = re.compile(r"[A-Za-z0-9_\-.]+")
+
+
+class SessionMixin(MutableMapping[str, t.Any]):
+    """What every session offers besides the mapping: the tracking flags."""
+
+    __slots__ = ()
+
+    #: True when no session existed before this request (if the store knows).
+    new = False
+    #: True when the session must be saved; set it yourself after changing a
+    #: mutable value in place (``session["cart"].append(x)``).
+    modified = True
+    #: True when the session was read, so the response varies by Cookie.
+    accessed = True
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the cookie outlives the browser (``PERMANENT_SESSION_LIFETIME``)."""
+        return bool(self.get("_permanent", False))
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+
+class SecureCookieSession(dict, SessionMixin):  # type: ignore[type-arg]
+    """A dict that records whether it was read (``accessed``) or changed
+    (``modified``), so the cookie is written, and ``Vary: Cookie`` added,
+    only when needed."""
+
+    __slots__ = ("modified", "accessed", "new")
+
+    def __init__(
+        self, initial: t.Mapping[str, t.Any] | None = None, new: bool = False
+    ) -> None:
+        if initial:
+            super().__init__(initial)
+        else:
+            super().__init__()
+        self.modified = False
+        self.accessed = False
+        self.new = new
+
+    # -- reads ------------------------------------------------------------------
+
+    def __getitem__(self, key: str) -> t.Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.accessed = True
+        return super().__contains__(key)
+
+    def __iter__(self) -> t.Iterator[str]:
+        self.accessed = True
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self.accessed = True
+        return super().__len__()
+
+    def keys(self) -> t.Any:
+        self.accessed = True
+        return super().keys()
+
+    def values(self) -> t.Any:
+        self.accessed = True
+        return super().values()
+
+    def items(self) -> t.Any:
+        self.accessed = True
+        return super().items()
+
+    # -- writes -----------------------------------------------------------------
+
+    def __setitem__(self, key: str, value: t.Any) -> None:
+        self.accessed = self.modified = True
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key: str) -> None:
+        self.accessed = True
+        super().__delitem__(key)
+        self.modified = True
+
+    def setdefault(self, key: str, default: t.Any = None) -> t.Any:
+        self.accessed = True
+        if not super().__contains__(key):
+            self.modified = True
+        return super().setdefault(key, default)
+
+    def pop(self, key: str, *default: t.Any) -> t.Any:
+        self.accessed = True
+        if super().__contains__(key):
+            self.modified = True
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, t.Any]:
+        self.accessed = True
+        item = super().popitem()
+        self.modified = True
+        return item
+
+    def update(self, *args: t.Any, **kwargs: t.Any) -> None:
+        self.accessed = self.modified = True
+        super().update(*args, **kwargs)
+
+    def __ior__(self, other: t.Any) -> SecureCookieSession:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def clear(self) -> None:
+        self.accessed = self.modified = True
+        super().clear()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {dict.__repr__(self)}>"
+
+
+_NO_SECRET_KEY = (
+    "The session is unavailable because no secret key was set. Set the"
+    " secret_key on the application (app.secret_key or the SECRET_KEY"
+    " setting) to something unique and secret."
+)
+
+
+class NullSession(SecureCookieSession):
+    """The session of an app without a secret key: readable (empty), and any
+    write raises a RuntimeError that says what to configure."""
+
+    __slots__ = ()
+
+    def _fail(self, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
+        raise RuntimeError(_NO_SECRET_KEY)
+
+    __setitem__ = __delitem__ = clear = pop = popitem = _fail  # type: ignore[assignment]
+    update = setdefault = __ior__ = _fail  # type: ignore[assignment]
+
+
+class SessionInterface:
+    """How the app opens and saves sessions; subclass it for another store.
+
+    ``open_session`` returns the session (or None, meaning "unavailable",
+    which gives a :class:`NullSession`); ``save_session`` writes it to the
+    response.  The ``get_cookie_*`` methods read the ``SESSION_COOKIE_*``
+    settings, and :meth:`write_session_cookie` / :meth:`delete_session_cookie`
+    apply them, so a server-side store only decides what the cookie holds.
+    """
+
+    null_session_class: type[SessionMixin] = NullSession
+    #: Flask's flag for pickle-based stores; nothing in erlen reads it.
+    pickle_based = False
+
+    def make_null_session(self, app: Erlen) -> SessionMixin:
+        return self.null_session_class()
+
+    def is_null_session(self, obj: object) -> bool:
+        return isinstance(obj, self.null_session_class)
+
+    def get_cookie_name(self, app: Erlen) -> str:
+        return t.cast(str, app.config["SESSION_COOKIE_NAME"])
+
+    def get_cookie_domain(self, app: Erlen) -> str | None:
+        return app.config["SESSION_COOKIE_DOMAIN"] or None
+
+    def get_cookie_path(self, app: Erlen) -> str:
+        return t.cast(
+            str, app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
+        )
+
+    def get_cookie_httponly(self, app: Erlen) -> bool:
+        return bool(app.config["SESSION_COOKIE_HTTPONLY"])
+
+    def get_cookie_secure(self, app: Erlen) -> bool:
+        """``SESSION_COOKIE_SECURE``; when None, whether this request is https."""
+        value = app.config["SESSION_COOKIE_SECURE"]
+        if value is not None:
+            return bool(value)
+        ctx = _cv_context.get(None)
+        request = ctx.request if ctx is not None else None
+        return request is not None and request.is_secure
+
+    def get_cookie_samesite(self, app: Erlen) -> str | None:
+        return t.cast("str | None", app.config["SESSION_COOKIE_SAMESITE"])
+
+    def get_cookie_partitioned(self, app: Erlen) -> bool:
+        return bool(app.config["SESSION_COOKIE_PARTITIONED"])
+
+    def get_expiration_time(self, app: Erlen, session: SessionMixin) -> datetime | None:
+        """When a permanent session's cookie expires; None for a browser session."""
+        if session.permanent:
+            lifetime: timedelta = app.permanent_session_lifetime
+            return datetime.now(timezone.utc) + lifetime
+        return None
+
+    def should_set_cookie(self, app: Erlen, session: SessionMixin) -> bool:
+        """Write when modified, or to slide a permanent session's expiry."""
+        return session.modified or (
+            session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+        )
+
+    def write_session_cookie(
+        self, app: Erlen, session: SessionMixin, response: Response, value: str
+    ) -> None:
+        """Set the session cookie to ``value`` with the configured attributes."""
+        response.set_cookie(
+            self.get_cookie_name(app),
+            value,
+            expires=self.get_expiration_time(app, session),
+            path=self.get_cookie_path(app),
+            domain=self.get_cookie_domain(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+
+    def delete_session_cookie(self, app: Erlen, response: Response) -> None:
+        """Expire the session cookie (same name, path and domain as set)."""
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            path=self.get_cookie_path(app),
+            domain=self.get_cookie_domain(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+        )
+
+    def open_session(self, app: Erlen, request: Request) -> SessionMixin | None:
+        raise NotImplementedError()
+
+    def save_session(
+        self, app: Erlen, session: SessionMixin, response: Response
+    ) -> None:
+        raise NotImplementedError()
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """The whole session in a signed, timestamped cookie.
+
+    Signed, not encrypted: users can read (never change) what is stored.
+    ``SECRET_KEY_FALLBACKS`` lists old keys still accepted when verifying, so
+    the key can be rotated without logging everyone out.
+    """
+
+    salt = "cookie-session"
+    digest_method = staticmethod(hashlib.sha1)
+    key_derivation = "hmac"
+    serializer: t.Any = session_json_serializer
+    session_class: type[SecureCookieSession] = SecureCookieSession
+    #: Longer cookies are dropped unread: browsers keep at most ~4 KB.
+    max_cookie_length = 8192
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[t.Any, ...], URLSafeTimedSerializer] = {}
+
+    def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
+        """The serializer for the app's keys, or None without a secret key."""
+        secret_key = app.secret_key
+        if not secret_key:
+            return None
+        fallbacks = app.config["SECRET_KEY_FALLBACKS"] or ()
+        # PERF: one serializer per key set, not one per request.
+        cache_key = (secret_key, *fallbacks)
+        serializer = self._serializers.get(cache_key)
+        if serializer is None:
+            # itsdangerous signs with the last key and verifies with any.
+            keys = [*fallbacks, secret_key]
+            serializer = URLSafeTimedSerializer(
+                keys,
+                salt=self.salt,
+                serializer=self.serializer,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+            if len(self._serializers) >= 8:
+                self._serializers.clear()
+            self._serializers[cache_key] = serializer
+        return serializer
+
+    def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class(new=True)
+        # Refuse what the signer could never have produced before spending
+        # an HMAC (and a base64 decode) on it.
+        if len(value) > self.max_cookie_length or not _SIGNED_COOKIE_RE.fullmatch(
+            value
+        ):
+            return self.session_class(new=True)
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        try:
+            data = serializer.loads(value, max_age=max_age)
+        except BadData:  # tampered, expired, signed with another key, garbled
+            return self.session_class(new=True)
+        if not isinstance(data, dict):
+            return self.session_class(new=True)
+        return self.session_class(data)
+
+    def save_session(
+        self, app: Erlen, session: SessionMixin, response: Response
+    ) -> None:
+        if session.accessed:
+            response.add_vary("Cookie")
+        if not session:
+            # An emptied session deletes the cookie; one never filled sets none.
+            if session.modified:
+                self.delete_session_cookie(app, response)
+                response.add_vary("Cookie")
+            return
+        if not self.should_set_cookie(app, session):
+            return
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:  # the key was removed mid-request
+            raise RuntimeError(_NO_SECRET_KEY)
+        value = serializer.dumps(dict(session))
+        self.write_session_cookie(app, session, response, value)
+        response.add_vary("Cookie")

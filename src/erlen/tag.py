@@ -1,0 +1,253 @@
+"""Compact, lossless JSON for session data: tuples, bytes, Markup, UUID, datetime.
+
+Plain JSON would turn a tuple into a list and refuse bytes.  Each such value
+is written as a one-key object ``{" t": [...]}``; the leading space keeps the
+tag keys out of the way of ordinary dict keys.  The tags and their formats are
+Flask's (``flask.json.tag``), so a session cookie signed by a Flask app with
+the same secret key stays readable after moving to erlen.
+
+Add a type by subclassing :class:`JSONTag` and calling
+:meth:`TaggedJSONSerializer.register`.
+"""
+
+from __future__ import annotations
+
+import json
+import typing as t
+from base64 import b64decode
+from base64 import b64encode
+from datetime import datetime
+from uuid import UUID
+
+from markupsafe import Markup
+
+from .http import http_date
+from .http import parse_date
+
+__all__ = ["JSONTag", "TaggedJSONSerializer"]
+
+
+class JSONTag:
+    """One tagged type: how to recognise it and convert it to and from JSON."""
+
+    __slots__ = ("serializer",)
+
+    #: The tag's key in the one-key object; empty for tags that only recurse
+    #: into containers and never appear in the output.
+    key: str = ""
+
+    def __init__(self, serializer: TaggedJSONSerializer) -> None:
+        self.serializer = serializer
+
+    def check(self, value: t.Any) -> bool:
+        """True if this tag handles ``value``."""
+        raise NotImplementedError
+
+    def to_json(self, value: t.Any) -> t.Any:
+        """``value`` as JSON-compatible data (still untagged)."""
+        raise NotImplementedError
+
+    def to_python(self, value: t.Any) -> t.Any:
+        """The JSON data back to the Python object."""
+        raise NotImplementedError
+
+    def tag(self, value: t.Any) -> t.Any:
+        """``value`` converted and wrapped in the one-key tag object."""
+        return {self.key: self.to_json(value)}
+
+
+class TagDict(JSONTag):
+    """A dict whose only key looks like a tag, so untagging cannot misread it."""
+
+    __slots__ = ()
+    key = " di"
+
+    def check(self, value: t.Any) -> bool:
+        return (
+            isinstance(value, dict)
+            and len(value) == 1
+            and next(iter(value)) in self.serializer.tags
+        )
+
+    def to_json(self, value: t.Any) -> t.Any:
+        key = next(iter(value))
+        return {f"{key}__": self.serializer.tag(value[key])}
+
+    def to_python(self, value: t.Any) -> t.Any:
+        key = next(iter(value))
+        return {key[:-2]: value[key]}
+
+
+class PassDict(JSONTag):
+    """Any other dict: its values are tagged, the dict itself is not."""
+
+    __slots__ = ()
+
+    def check(self, value: t.Any) -> bool:
+        return isinstance(value, dict)
+
+    def to_json(self, value: t.Any) -> t.Any:
+        tag = self.serializer.tag
+        return {k: tag(v) for k, v in value.items()}
+
+    tag = to_json
+
+
+class TagTuple(JSONTag):
+    __slots__ = ()
+    key = " t"
+
+    def check(self, value: t.Any) -> bool:
+        return isinstance(value, tuple)
+
+    def to_json(self, value: t.Any) -> t.Any:
+        tag = self.serializer.tag
+        return [tag(item) for item in value]
+
+    def to_python(self, value: t.Any) -> t.Any:
+        return tuple(value)
+
+
+class PassList(JSONTag):
+    __slots__ = ()
+
+    def check(self, value: t.Any) -> bool:
+        return isinstance(value, list)
+
+    def to_json(self, value: t.Any) -> t.Any:
+        tag = self.serializer.tag
+        return [tag(item) for item in value]
+
+    tag = to_json
+
+
+class TagBytes(JSONTag):
+    __slots__ = ()
+    key = " b"
+
+    def check(self, value: t.Any) -> bool:
+        return isinstance(value, bytes)
+
+    def to_json(self, value: t.Any) -> t.Any:
+        return b64encode(value).decode("ascii")
+
+    def to_python(self, value: t.Any) -> t.Any:
+        return b64decode(value)
+
+
+class TagMarkup(JSONTag):
+    """Anything with ``__html__`` comes back as :class:`~markupsafe.Markup`."""
+
+    __slots__ = ()
+    key = " m"
+
+    def check(self, value: t.Any) -> bool:
+        return callable(getattr(value, "__html__", None))
+
+    def to_json(self, value: t.Any) -> t.Any:
+        return str(value.__html__())
+
+    def to_python(self, value: t.Any) -> t.Any:
+        return Markup(value)
+
+
+class TagUUID(JSONTag):
+    __slots__ = ()
+    key = " u"
+
+    def check(self, value: t.Any) -> bool:
+        return isinstance(value, UUID)
+
+    def to_json(self, value: t.Any) -> t.Any:
+        return value.hex
+
+    def to_python(self, value: t.Any) -> t.Any:
+        return UUID(value)
+
+
+class TagDateTime(JSONTag):
+    """Datetimes as HTTP dates: whole seconds, back as aware UTC."""
+
+    __slots__ = ()
+    key = " d"
+
+    def check(self, value: t.Any) -> bool:
+        return isinstance(value, datetime)
+
+    def to_json(self, value: t.Any) -> t.Any:
+        return http_date(value)
+
+    def to_python(self, value: t.Any) -> t.Any:
+        return parse_date(value)
+
+
+class TaggedJSONSerializer:
+    """``dumps``/``loads`` for values plain JSON cannot round-trip.
+
+    Tags are tried in order; the first whose ``check`` accepts a value wins.
+    """
+
+    default_tags: list[type[JSONTag]] = [
+        TagDict,
+        PassDict,
+        TagTuple,
+        PassList,
+        TagBytes,
+        TagMarkup,
+        TagUUID,
+        TagDateTime,
+    ]
+
+    def __init__(self) -> None:
+        self.tags: dict[str, JSONTag] = {}
+        self.order: list[JSONTag] = []
+        for cls in self.default_tags:
+            self.register(cls)
+
+    def register(
+        self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
+    ) -> None:
+        """Add a tag; ``index`` puts it before existing ones (default: last).
+
+        Registering a key twice is a KeyError unless ``force`` is set.
+        """
+        tag = tag_class(self)
+        key = tag.key
+        if key:
+            if not force and key in self.tags:
+                raise KeyError(f"Tag '{key}' is already registered.")
+            self.tags[key] = tag
+        if index is None:
+            self.order.append(tag)
+        else:
+            self.order.insert(index, tag)
+
+    def tag(self, value: t.Any) -> t.Any:
+        """``value`` with every value that needs it wrapped in its tag."""
+        for tag in self.order:
+            if tag.check(value):
+                return tag.tag(value)
+        return value
+
+    def untag(self, value: dict[str, t.Any]) -> t.Any:
+        """One decoded JSON object back to Python (a ``json`` object hook)."""
+        if len(value) != 1:
+            return value
+        key = next(iter(value))
+        tag = self.tags.get(key)
+        if tag is None:
+            return value
+        return tag.to_python(value[key])
+
+    def dumps(self, value: t.Any) -> str:
+        """Tag ``value`` and serialise it compactly."""
+        return json.dumps(self.tag(value), separators=(",", ":"))
+
+    def loads(self, value: str | bytes) -> t.Any:
+        """Parse and untag.  Malformed data of any kind raises ValueError."""
+        try:
+            return json.loads(value, object_hook=self.untag)
+        except ValueError:
+            raise
+        except Exception as e:  # a tag's payload of the wrong type
+            raise ValueError(f"malformed tagged JSON: {e}") from e

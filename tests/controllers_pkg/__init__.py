@@ -1,0 +1,1 @@
+"""Controllers found by ``app.autodiscover("controllers_pkg")`` in the tests."""

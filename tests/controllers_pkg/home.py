@@ -1,0 +1,8 @@
+from erlen import Blueprint
+
+bp = Blueprint("home", __name__)
+
+
+@bp.route("/")
+def index() -> str:
+    return "home"
