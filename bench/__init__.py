@@ -1,0 +1,1 @@
+"""erlen's benchmark suite: one app in several frameworks, measured side by side."""

@@ -1,0 +1,1 @@
+"""The benchmark app, once per framework; every module exposes ``create_app()``."""

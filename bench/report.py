@@ -1,0 +1,239 @@
+"""Render a results dict (as saved in ``bench/results/*.json``) as Markdown."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ORDER = ["erlen", "flask", "bottle", "falcon", "raw"]
+
+
+def _frameworks(table: dict[str, dict[str, Any]]) -> list[str]:
+    seen = {fw for row in table.values() for fw in row}
+    return [fw for fw in ORDER if fw in seen] + sorted(seen - set(ORDER))
+
+
+def _bad(cell: dict[str, Any] | None) -> str:
+    """How a cell without a result shows: empty, ``skip`` (by design) or ``FAIL``."""
+    if not cell:
+        return ""
+    errors = cell.get("errors") or [""]
+    return "skip" if str(errors[0]).startswith("SKIPPED") else "FAIL"
+
+
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def ratio_table(
+    timed: dict[str, dict[str, Any]], geomean: dict[str, float]
+) -> list[str]:
+    """Speed-up over Flask per scenario (higher is faster), with µs/request."""
+    fws = _frameworks(timed)
+    lines = [_row(["scenario", *fws]), _row(["---"] + ["---:"] * len(fws))]
+    for sc, row in timed.items():
+        cells = []
+        for fw in fws:
+            cell = row.get(fw)
+            if cell is None:
+                cells.append("")
+            elif not cell.get("ok"):
+                cells.append(_bad(cell))
+            else:
+                ratio = cell.get("vs_flask")
+                r = f"{ratio:.2f}×" if ratio else "—"
+                cells.append(f"{r} ({cell['median_us']:.1f} µs)")
+        lines.append(_row([sc, *cells]))
+    if geomean:
+        lines.append(
+            _row(
+                [
+                    "**geomean (10 common)**",
+                    *[f"**{geomean[fw]:.2f}×**" if fw in geomean else "" for fw in fws],
+                ]
+            )
+        )
+    return lines
+
+
+def timed_section(data: dict[str, Any]) -> list[str]:
+    timed = data["timed"]
+    fws = _frameworks(timed)
+    lines = [
+        "## In-process, wall clock",
+        "",
+        "Speed-up over Flask (higher is faster) and median µs per request:",
+        "",
+        *ratio_table(timed, data.get("geomean", {})),
+        "",
+        "Detail: median / min µs per request, requests/s on one core:",
+        "",
+        _row(["scenario", *fws]),
+        _row(["---"] + ["---:"] * len(fws)),
+    ]
+    for sc, row in timed.items():
+        cells = []
+        for fw in fws:
+            cell = row.get(fw, {})
+            if cell.get("ok"):
+                cells.append(
+                    f"{cell['median_us']:.1f} / {cell['min_us']:.1f} µs, "
+                    f"{cell['rps']:,.0f}/s"
+                )
+            else:
+                cells.append(_bad(cell))
+        lines.append(_row([sc, *cells]))
+    return lines
+
+
+def instructions_section(instr: dict[str, dict[str, Any]]) -> list[str]:
+    fws = _frameworks(instr)
+    lines = [
+        "## Instructions per request (callgrind)",
+        "",
+        _row(["scenario", *fws]),
+        _row(["---"] + ["---:"] * len(fws)),
+    ]
+    for sc, row in instr.items():
+        cells = []
+        for fw in fws:
+            cell = row.get(fw, {})
+            cells.append(f"{cell['per_request']:,}" if cell.get("ok") else _bad(cell))
+        lines.append(_row([sc, *cells]))
+    return lines
+
+
+def scaling_section(data: dict[str, Any]) -> list[str]:
+    scaling = data["scaling"]
+    fws = [fw for fw in ORDER if fw in scaling]
+    lines = [
+        "## Scaling",
+        "",
+        _row(["measure", *fws]),
+        _row(["---"] + ["---:"] * len(fws)),
+    ]
+    for key, label, fmt in [
+        ("register_1000_ms", "register 1,000 rules + first request", "{:.1f} ms"),
+        ("memory_1000_kib", "memory of an app with 1,000 rules", "{:,.0f} KiB"),
+        ("import_ms", "import time (-X importtime)", "{:.1f} ms"),
+    ]:
+        cells = []
+        for fw in fws:
+            value = scaling[fw].get(key)
+            cells.append(fmt.format(value) if value is not None else "—")
+        lines.append(_row([label, *cells]))
+    routes = data.get("scaling_timed")
+    if routes:
+        lines += ["", "µs per request for the last of N rules (median):", ""]
+        rfws = _frameworks(routes)
+        lines += [_row(["rules", *rfws]), _row(["---"] + ["---:"] * len(rfws))]
+        for sc, row in routes.items():
+            cells = [
+                f"{row[fw]['median_us']:.1f}"
+                if row.get(fw, {}).get("ok")
+                else _bad(row.get(fw))
+                for fw in rfws
+            ]
+            lines.append(_row([sc.replace("scale_", ""), *cells]))
+    return lines
+
+
+def e2e_section(e2e: dict[str, Any]) -> list[str]:
+    lines = [
+        "## End to end (gunicorn, loopback)",
+        "",
+        f"Load: {e2e['tool']}, {e2e['connections']} connections, "
+        f"{e2e['seconds']:g} s per cell. "
+        "Bounded by the server and the load generator sharing the machine's cores: "
+        "differences between frameworks shrink here.",
+        "",
+    ]
+    for wclass in ("sync", "gthread"):
+        table = e2e.get(wclass)
+        if not table:
+            continue
+        fws = _frameworks(table)
+        lines += [f"gunicorn `{wclass}` — requests/s (p99 ms):", ""]
+        lines += [_row(["scenario", *fws]), _row(["---"] + ["---:"] * len(fws))]
+        for sc, row in table.items():
+            cells = []
+            for fw in fws:
+                cell = row.get(fw, {})
+                if "rps" in cell:
+                    bad = f", {cell['non_2xx']} non-2xx" if cell.get("non_2xx") else ""
+                    cells.append(f"{cell['rps']:,.0f} ({cell['p99_ms']:.1f}){bad}")
+                else:
+                    cells.append("FAIL")
+            lines.append(_row([sc, *cells]))
+        lines.append("")
+    return lines
+
+
+def failures_section(data: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    skipped: set[str] = set()
+    for part in ("timed", "instructions", "scaling_timed"):
+        for sc, row in (data.get(part) or {}).items():
+            for fw, cell in row.items():
+                if isinstance(cell, dict) and cell.get("ok") is False:
+                    first = (cell.get("errors") or ["?"])[0].strip().splitlines()
+                    if _bad(cell) == "skip":
+                        skipped.add(f"- {fw} · {sc}: {first[-1][9:]}")
+                        continue
+                    lines.append(
+                        f"- {part} · {fw} · {sc}: {first[-1] if first else '?'}"
+                    )
+    for fw, st in (data.get("frameworks") or {}).items():
+        if not st.get("ok"):
+            last = st.get("error", "").strip().splitlines()[-1:] or ["?"]
+            lines.append(f"- {fw} could not be loaded: {last[0]}")
+    for part, trace in (data.get("crashed") or {}).items():
+        last = trace.strip().splitlines()[-1:] or ["?"]
+        lines.append(f"- the {part} part crashed: {last[0]}")
+    out = ["## Failed verification (not timed)", "", *lines, ""] if lines else []
+    if skipped:
+        out += ["## Skipped by design", "", *sorted(skipped)]
+    return out
+
+
+def render(data: dict[str, Any]) -> str:
+    """The whole results file as Markdown."""
+    m = data["machine"]
+    lines = [
+        f"# erlen benchmark — {data['created']} ({data['mode']})",
+        "",
+        f"Machine: {m['cpu']} × {m['cores']} cores, {m['platform']}; "
+        "load average at start "
+        f"{m['load_start']}, at end {m.get('load_end', '?')}.",
+        f"Python {data['python']}. Versions: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(data.get("versions", {}).items())),
+        "",
+    ]
+    settings = data.get("settings", {})
+    if settings:
+        lines += ["Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()), ""]
+    if data.get("timed"):
+        lines += timed_section(data) + [""]
+    if data.get("instructions"):
+        lines += instructions_section(data["instructions"]) + [""]
+    if data.get("scaling"):
+        lines += scaling_section(data) + [""]
+    if data.get("e2e"):
+        lines += e2e_section(data["e2e"]) + [""]
+    lines += failures_section(data)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_check(got: dict[str, dict[str, Any]], old: dict[str, dict[str, Any]]) -> str:
+    """The regression check's table: counts now, and the baseline's for erlen."""
+    fws = [fw for fw in ORDER if any(fw in row for row in got.values())]
+    head = ["scenario", *fws] + (["erlen baseline", "change"] if old else [])
+    lines = [_row(head), _row(["---"] + ["---:"] * (len(head) - 1))]
+    for sc, row in got.items():
+        cells = [f"{row[fw]:,}" if row.get(fw) else "FAIL" for fw in fws]
+        if old:
+            before = old.get(sc, {}).get("erlen")
+            now = row.get("erlen")
+            cells.append(f"{before:,}" if before else "—")
+            cells.append(f"{(now / before - 1) * 100:+.1f}%" if before and now else "—")
+        lines.append(_row([sc, *cells]))
+    return "\n".join(lines)
