@@ -26,8 +26,8 @@ from .datastructures import parse_accept_header
 from .exceptions import BadHost
 from .exceptions import BadRequest
 from .exceptions import UnsupportedMediaType
-from .forms import parse_form_data
-from .forms import parse_query_string
+from .formparser import parse_form_data
+from .formparser import parse_query_string
 from .globals import _cv_context
 from .http import parse_cookie
 from .http import parse_date

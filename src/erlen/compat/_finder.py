@@ -55,7 +55,7 @@ WERKZEUG_ALIASES: dict[str, tuple[str, ...]] = {
     "werkzeug": (_W + "init",),
     "werkzeug.datastructures": ("erlen.datastructures", _W + "datastructures"),
     "werkzeug.exceptions": ("erlen.exceptions",),
-    "werkzeug.formparser": ("erlen.forms", _W + "formparser"),
+    "werkzeug.formparser": ("erlen.formparser", _W + "formparser"),
     "werkzeug.http": ("erlen.http", _W + "http"),
     "werkzeug.local": (_W + "local",),
     "werkzeug.middleware": (_W + "middleware",),

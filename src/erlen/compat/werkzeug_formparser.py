@@ -1,7 +1,7 @@
-"""``werkzeug.formparser``: erlen.forms does the parsing."""
+"""``werkzeug.formparser``: erlen.formparser does the parsing."""
 
 from __future__ import annotations
 
-from erlen.forms import parse_form_data as parse_form_data
+from erlen.formparser import parse_form_data as parse_form_data
 
 __all__ = ["parse_form_data"]

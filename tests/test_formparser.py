@@ -8,8 +8,8 @@ from erlen.exceptions import BadRequest
 from erlen.exceptions import BadRequestKeyError
 from erlen.exceptions import ClientDisconnected
 from erlen.exceptions import RequestEntityTooLarge
-from erlen.forms import parse_form_data
-from erlen.forms import parse_query_string
+from erlen.formparser import parse_form_data
+from erlen.formparser import parse_query_string
 from erlen.streams import get_input_stream
 
 CHROME = "----WebKitFormBoundaryu3Rz1pLq0cDPxWjc"
@@ -418,7 +418,7 @@ def test_field_sizes_add_up_against_the_memory_limit():
 
 def test_failed_parse_closes_spooled_files():
     opened = []
-    import erlen.forms as forms_module
+    import erlen.formparser as forms_module
 
     real = forms_module.SpooledTemporaryFile
 
