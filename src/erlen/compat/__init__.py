@@ -108,6 +108,9 @@ def install(
     from ._strict import apply_strict
 
     _strict_state.update(apply_names())
+    from . import _methods
+
+    _strict_state.update(_methods.apply())
     if strict_mode:
         _strict_state.update(apply_strict())
 
@@ -123,8 +126,10 @@ def uninstall() -> None:
     drop_aliases(heads)
     _installed.clear()
     if _strict_state:
+        from . import _methods
         from ._strict import restore
 
+        _methods.restore(_strict_state)
         restore(_strict_state)
         _strict_state.clear()
 
