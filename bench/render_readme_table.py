@@ -46,6 +46,34 @@ def render(data: dict[str, Any]) -> str:
     if data.get("timed"):
         lines += report.ratio_table(data["timed"], data.get("geomean", {}))
         lines.append("")
+    for key, label in report.BATTERY_TABLES:
+        if data.get(key):
+            lines += [
+                f"With the batteries ({label}): `auth_db` (logged-in user loaded "
+                "by id) and `db_row` (one row by primary key) — erlen.auth + "
+                "erlen.db vs Flask + Flask-Login + Flask-SQLAlchemy, Django, and "
+                "a stdlib sqlite3/psycopg floor:",
+                "",
+                *report.ratio_table(data[key], {}),
+                "",
+            ]
+    if data.get("e2e", {}).get("servers"):
+        e2e = data["e2e"]
+        lines += [
+            "End to end (2 workers per server on loopback, wrk "
+            f"-c{e2e['connections']}, median of {e2e['rounds']} interleaved "
+            "round(s)): requests/s (p99 ms). gunicorn parses HTTP in Python and "
+            "caps every framework; granian (Rust) leaves the framework's cost "
+            "visible. `raw` is each server's ceiling.",
+            "",
+            *report.e2e_table(e2e),
+            "",
+            "Server CPU µs per request in the same run (robust to a busy "
+            "machine; throughput on an idle one is proportional to its inverse):",
+            "",
+            *report.e2e_cpu_table(e2e),
+            "",
+        ]
     if data.get("instructions"):
         lines += ["Instructions per request (callgrind, stable from run to run):", ""]
         lines += report.instructions_section(data["instructions"])[2:]
@@ -64,7 +92,7 @@ def newest(paths: list[Path]) -> dict[str, Any]:
     # A full run outranks a newer --quick one; among equals, the newest wins.
     loaded.sort(key=lambda pd: (not pd[1]["mode"].startswith("quick"), pd[0].name))
     for _path, data in loaded:
-        for key in ("timed", "instructions"):
+        for key in ("timed", "instructions", "batteries", "batteries_pg", "e2e"):
             if data.get(key):
                 merged[key] = data[key]
                 if key == "timed":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-ORDER = ["erlen", "flask", "bottle", "falcon", "raw"]
+ORDER = ["erlen", "flask", "bottle", "falcon", "django", "raw"]
 
 
 def _frameworks(table: dict[str, dict[str, Any]]) -> list[str]:
@@ -85,6 +85,45 @@ def timed_section(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+BATTERY_TABLES = [
+    ("batteries", "SQLite file"),
+    ("batteries_pg", "PostgreSQL on 127.0.0.1"),
+]
+
+
+def batteries_section(data: dict[str, Any]) -> list[str]:
+    """auth_db and db_row: erlen (erlen.auth + erlen.db) vs Flask + Flask-Login +
+    Flask-SQLAlchemy, Django (contrib.auth + ORM) and a stdlib floor."""
+    lines = ["## Batteries: logged-in user and one row (issue 12)", ""]
+    for key, label in BATTERY_TABLES:
+        if data.get(key):
+            lines += [f"{label} — speed-up over Flask + extensions (median µs):", ""]
+            lines += ratio_table(data[key], {}) + [""]
+    if data.get("batteries_pg_skipped"):
+        lines += [f"PostgreSQL table skipped: {data['batteries_pg_skipped']}", ""]
+    return lines
+
+
+def validated_section(data: dict[str, Any]) -> list[str]:
+    """validated_json: a typed JSON endpoint, erlen vs Flask + flask-pydantic and
+    FastAPI (called in-process over ASGI, one event-loop run per slice)."""
+    return [
+        "## Validated JSON endpoint (issue 14)",
+        "",
+        "POST an order (nested lines) validated against a model, answer a receipt"
+        " model. Speed-up over Flask + flask-pydantic (median µs). FastAPI is ASGI:"
+        " it is called in-process through bench/asgi.py, not through WSGI.",
+        "",
+        *ratio_table(data["validated"], {}),
+        "",
+        "Versions: "
+        + ", ".join(
+            f"{k} {v}" for k, v in sorted(data.get("validated_versions", {}).items())
+        ),
+        "",
+    ]
+
+
 def instructions_section(instr: dict[str, dict[str, Any]]) -> list[str]:
     fws = _frameworks(instr)
     lines = [
@@ -137,41 +176,95 @@ def scaling_section(data: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _e2e_cell(cell: dict[str, Any]) -> str:
+    if "rps" not in cell:
+        return "FAIL"
+    bad = f", {cell['non_2xx']} non-2xx" if cell.get("non_2xx") else ""
+    return f"{cell['rps']:,.0f} ({cell['p99_ms']:.1f}){bad}"
+
+
+def e2e_table(e2e: dict[str, Any]) -> list[str]:
+    """One row per server and scenario: req/s (p99 ms), then erlen's ratios."""
+    servers = e2e.get("servers") or {
+        f"gunicorn {k}": e2e[k] for k in ("sync", "gthread") if e2e.get(k)
+    }
+    fws = [
+        fw
+        for fw in ("erlen", "flask", "falcon", "bottle", "raw")
+        if any(fw in row for table in servers.values() for row in table.values())
+    ]
+    head = ["server", "scenario", *fws, "erlen ÷ flask", "erlen ÷ raw"]
+    lines = [_row(head), _row(["---", "---"] + ["---:"] * (len(head) - 2))]
+    for label, table in servers.items():
+        for sc, row in table.items():
+            erlen = row.get("erlen", {})
+            ratios = [
+                f"{erlen[key]:.2f}×" if key in erlen else "–"
+                for key in ("vs_flask", "vs_raw")
+            ]
+            cells = [_e2e_cell(row[fw]) if fw in row else "–" for fw in fws]
+            lines.append(_row([label, sc, *cells, *ratios]))
+    return lines
+
+
+def e2e_cpu_table(e2e: dict[str, Any]) -> list[str]:
+    """Server CPU µs per request (all its processes), then erlen's speed-ups."""
+    servers = e2e.get("servers") or {}
+    fws = [
+        fw
+        for fw in ("erlen", "flask", "falcon", "bottle", "raw")
+        if any(fw in row for table in servers.values() for row in table.values())
+    ]
+    head = ["server", "scenario", *fws, "flask ÷ erlen", "raw ÷ erlen"]
+    lines = [_row(head), _row(["---", "---"] + ["---:"] * (len(head) - 2))]
+    for label, table in servers.items():
+        for sc, row in table.items():
+            erlen = row.get("erlen", {})
+            ratios = [
+                f"{erlen[key]:.2f}×" if key in erlen else "–"
+                for key in ("cpu_vs_flask", "cpu_vs_raw")
+            ]
+            cells = [
+                f"{row[fw]['cpu_us']:.0f}" if row.get(fw, {}).get("cpu_us") else "–"
+                for fw in fws
+            ]
+            lines.append(_row([label, sc, *cells, *ratios]))
+    return lines
+
+
 def e2e_section(e2e: dict[str, Any]) -> list[str]:
-    lines = [
-        "## End to end (gunicorn, loopback)",
+    rounds = e2e.get("rounds", 1)
+    return [
+        "## End to end (loopback, wrk)",
         "",
-        f"Load: {e2e['tool']}, {e2e['connections']} connections, "
-        f"{e2e['seconds']:g} s per cell. "
-        "Bounded by the server and the load generator sharing the machine's cores: "
-        "differences between frameworks shrink here.",
+        f"Load: {e2e['tool']} -t1 -c{e2e['connections']}, {e2e['seconds']:g} s per "
+        f"cell, median of {rounds} interleaved round(s); "
+        f"{e2e.get('workers', 2)} workers per server. Requests/s (p99 latency in "
+        "ms); `raw` is the server's ceiling. wrk and the workers share the "
+        "machine's cores.",
+        "",
+        *e2e_table(e2e),
+        "",
+        "Server CPU time per request (µs, user + system of all the server's "
+        "processes during the load, median over rounds): what the req/s would "
+        "be proportional to on an idle machine with the load generator elsewhere.",
+        "",
+        *e2e_cpu_table(e2e),
         "",
     ]
-    for wclass in ("sync", "gthread"):
-        table = e2e.get(wclass)
-        if not table:
-            continue
-        fws = _frameworks(table)
-        lines += [f"gunicorn `{wclass}` — requests/s (p99 ms):", ""]
-        lines += [_row(["scenario", *fws]), _row(["---"] + ["---:"] * len(fws))]
-        for sc, row in table.items():
-            cells = []
-            for fw in fws:
-                cell = row.get(fw, {})
-                if "rps" in cell:
-                    bad = f", {cell['non_2xx']} non-2xx" if cell.get("non_2xx") else ""
-                    cells.append(f"{cell['rps']:,.0f} ({cell['p99_ms']:.1f}){bad}")
-                else:
-                    cells.append("FAIL")
-            lines.append(_row([sc, *cells]))
-        lines.append("")
-    return lines
 
 
 def failures_section(data: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     skipped: set[str] = set()
-    for part in ("timed", "instructions", "scaling_timed"):
+    for part in (
+        "timed",
+        "instructions",
+        "scaling_timed",
+        "batteries",
+        "batteries_pg",
+        "validated",
+    ):
         for sc, row in (data.get(part) or {}).items():
             for fw, cell in row.items():
                 if isinstance(cell, dict) and cell.get("ok") is False:
@@ -213,6 +306,10 @@ def render(data: dict[str, Any]) -> str:
         lines += ["Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()), ""]
     if data.get("timed"):
         lines += timed_section(data) + [""]
+    if data.get("batteries"):
+        lines += batteries_section(data)
+    if data.get("validated"):
+        lines += validated_section(data)
     if data.get("instructions"):
         lines += instructions_section(data["instructions"]) + [""]
     if data.get("scaling"):
@@ -229,7 +326,10 @@ def render_check(got: dict[str, dict[str, Any]], old: dict[str, dict[str, Any]])
     head = ["scenario", *fws] + (["erlen baseline", "change"] if old else [])
     lines = [_row(head), _row(["---"] + ["---:"] * (len(head) - 1))]
     for sc, row in got.items():
-        cells = [f"{row[fw]:,}" if row.get(fw) else "FAIL" for fw in fws]
+        cells = [
+            f"{row[fw]:,}" if row.get(fw) else ("FAIL" if fw in row else "—")
+            for fw in fws
+        ]
         if old:
             before = old.get(sc, {}).get("erlen")
             now = row.get("erlen")

@@ -16,10 +16,12 @@ from urllib.parse import urlencode
 import jinja2
 
 from bench.apps.common import FORM_FIELDS
+from bench.apps.common import ITEM_JSON
 from bench.apps.common import ITEMS
 from bench.apps.common import STATIC_DIR
 from bench.apps.common import TEMPLATES_DIR
 from bench.apps.common import TITLE
+from bench.apps.common import USER_JSON
 
 
 @dataclass(frozen=True)
@@ -64,9 +66,10 @@ class Expect:
 class Scenario:
     """One benchmark cell: a request against an app variant, and its checks.
 
-    ``routes``/``kind`` pick the app variant (extra numbered rules); ``prime``
-    names a cookie whose value comes from one request without it (the session);
-    ``also`` are extra request/expect pairs checked once, never timed.
+    ``routes``/``kind`` pick the app variant (extra numbered rules, or
+    ``db:<backend>`` for the batteries app); ``prime`` names a cookie whose
+    value comes from one request without it (the session) or from ``login``
+    when given; ``also`` are extra request/expect pairs checked once, never timed.
     """
 
     name: str
@@ -77,6 +80,7 @@ class Scenario:
     common: bool = True
     prime: str | None = None
     also: tuple[tuple[Request, Expect], ...] = field(default=())
+    login: Request | None = None
 
 
 def _form_body() -> tuple[bytes, str]:
@@ -236,6 +240,39 @@ SCENARIOS: list[Scenario] = [
     ),
 ]
 
+
+def _batteries(backend: str, suffix: str) -> list[Scenario]:
+    """``auth_db`` and ``db_row`` (issue 12) against one database backend."""
+    kind = f"db:{backend}"
+    return [
+        Scenario(
+            f"auth_db{suffix}",
+            Request(path="/me"),
+            Expect(media_type="application/json", json=USER_JSON),
+            kind=kind,
+            common=False,
+            prime="session",
+            login=Request(method="POST", path="/login/1"),
+            also=((Request(path="/me"), Expect(status=401, media_type=None)),),
+        ),
+        Scenario(
+            f"db_row{suffix}",
+            Request(path="/items/1"),
+            Expect(media_type="application/json", json=ITEM_JSON),
+            kind=kind,
+            common=False,
+            also=((Request(path="/items/2"), NOT_FOUND),),
+        ),
+    ]
+
+
+#: Logged-in user and one row from a database (``--batteries``; ``--pg`` adds
+#: the PostgreSQL pair).  Peers: Flask + Flask-Login + Flask-SQLAlchemy,
+#: Django, and a stdlib floor.
+BATTERIES = _batteries("sqlite", "")
+BATTERIES_PG = _batteries("postgresql", "_pg")
+BATTERY_FRAMEWORKS = ["erlen", "flask", "django", "raw"]
+
 #: Cells not run, and why (shown as "skip" in the tables, never as a result).
 SKIP: dict[tuple[str, str], str] = {
     ("falcon", "scale_static_10000"): "Falcon's add_route is O(rules): "
@@ -246,13 +283,61 @@ SKIP: dict[tuple[str, str], str] = {
     "on every add: 10,000 dynamic rules take ~200 s to register",
 }
 
+
+#: A JSON body validated against a model, a receipt serialised from one
+#: (``--validated``; issue 14).  Peers: Flask + flask-pydantic, FastAPI.
+def _validated(name: str, kind: str) -> Scenario:
+    from bench.apps.validated import INVALID_BODY
+    from bench.apps.validated import ORDER_BODY
+    from bench.apps.validated import RECEIPT
+
+    post = Request(
+        method="POST",
+        path="/validated",
+        body=ORDER_BODY,
+        content_type="application/json",
+    )
+    bad = Request(
+        method="POST",
+        path="/validated",
+        body=INVALID_BODY,
+        content_type="application/json",
+    )
+    return Scenario(
+        name,
+        post,
+        Expect(media_type="application/json", json=RECEIPT),
+        kind=kind,
+        common=False,
+        also=((bad, Expect(status=422, media_type=None)),),
+    )
+
+
+VALIDATED = [
+    _validated("validated_json", "validated:pydantic"),
+    _validated("validated_json_dc", "validated:dataclass"),
+]
+VALIDATED_FRAMEWORKS = ["erlen", "flask", "fastapi"]
+SKIP["flask", "validated_json_dc"] = "flask-pydantic validates pydantic models only"
+
 #: The scenarios the geometric mean and the targets are computed over.
 COMMON = [s.name for s in SCENARIOS if s.common]
 #: The scenarios the regression check (``--check``) compares.
-CHECKED = ["plaintext", "json", "param", "routes1000", "404"]
+CHECKED = ["plaintext", "json", "param", "routes1000", "404", "auth_db", "db_row"]
 #: Route-scaling variants (``--scaling``): last rule of N static or dynamic rules.
 SCALING = [
     _routes(n, kind) for kind in ("static", "dynamic") for n in (10, 100, 1000, 10000)
 ]
 
-BY_NAME: dict[str, Scenario] = {s.name: s for s in SCENARIOS + SCALING}
+BY_NAME: dict[str, Scenario] = {
+    s.name: s for s in SCENARIOS + SCALING + BATTERIES + BATTERIES_PG + VALIDATED
+}
+for _fw in ("bottle", "falcon"):
+    for _sc in BATTERIES + BATTERIES_PG:
+        SKIP[_fw, _sc.name] = "no login/ORM batteries (peers: Flask's, Django)"
+for _sc in SCENARIOS + SCALING:
+    SKIP["django", _sc.name] = "the Django app covers the batteries scenarios only"
+for _sc in SCENARIOS + SCALING + BATTERIES + BATTERIES_PG:
+    SKIP["fastapi", _sc.name] = (
+        "FastAPI (ASGI) takes part in the validated scenarios only"
+    )

@@ -29,12 +29,35 @@ FRAMEWORKS = {
     "falcon": "bench.apps.falcon_app",
     "raw": "bench.apps.raw_app",
 }
+#: The batteries app of each framework (``auth_db``, ``db_row``; issue 12).
+#: Django takes part in these scenarios only.
+BATTERY_APPS = {
+    "erlen": "bench.apps.erlen_batteries",
+    "flask": "bench.apps.flask_batteries",
+    "django": "bench.apps.django_batteries",
+    "raw": "bench.apps.raw_batteries",
+}
+#: The ``validated_json`` apps (issue 14); FastAPI takes part only here.
+VALIDATED_APPS = {
+    "erlen": "bench.apps.erlen_validated",
+    "flask": "bench.apps.flask_validated",
+    "fastapi": "bench.apps.fastapi_validated",
+}
 #: The distribution whose version is reported for each framework.
 DISTRIBUTIONS = {
-    "erlen": ["erlen"],
-    "flask": ["flask", "werkzeug"],
+    "erlen": ["erlen", "sqlalchemy", "pydantic"],
+    "flask": [
+        "flask",
+        "werkzeug",
+        "flask-login",
+        "flask-sqlalchemy",
+        "flask-pydantic",
+        "sqlalchemy",
+    ],
     "bottle": ["bottle"],
     "falcon": ["falcon"],
+    "django": ["django"],
+    "fastapi": ["fastapi", "starlette", "pydantic"],
     "raw": [],
 }
 WARMUP = 200
@@ -53,20 +76,45 @@ def versions(framework: str) -> dict[str, str]:
     return out
 
 
+def battery_app(framework: str, backend: str) -> Any:
+    """``framework``'s batteries app on a fresh database of ``backend``."""
+    from bench.apps import dbsetup
+
+    module = importlib.import_module(BATTERY_APPS[framework])
+    database = dbsetup.fresh(framework, backend)
+    if framework in ("erlen", "flask"):  # the same source: it takes a URI
+        return module.create_app(database.sqlalchemy_uri)
+    return module.create_app(database)
+
+
 class Worker:
     """Holds one framework's apps and the prepared environ of each scenario."""
 
     def __init__(self, framework: str, warmup: int = WARMUP) -> None:
         self.framework = framework
         self.warmup = warmup
-        self.module = importlib.import_module(FRAMEWORKS[framework])
+        name = FRAMEWORKS.get(framework)
+        if (
+            name is None
+            and framework not in BATTERY_APPS
+            and framework not in VALIDATED_APPS
+        ):
+            raise ValueError(f"unknown framework {framework!r}")
+        self.module = importlib.import_module(name) if name else None
         self.apps: dict[tuple[int, str], Any] = {}
         self.ready: dict[str, tuple[Any, dict[str, Any], bytes]] = {}
 
     def app_for(self, sc: Scenario) -> Any:
         key = (sc.routes, sc.kind)
         if key not in self.apps:
-            self.apps[key] = self.module.create_app(sc.routes, sc.kind)
+            if sc.kind.startswith("db:"):
+                self.apps[key] = battery_app(self.framework, sc.kind[3:])
+            elif sc.kind.startswith("validated:"):
+                module = importlib.import_module(VALIDATED_APPS[self.framework])
+                self.apps[key] = module.create_app(sc.kind[10:])
+            else:
+                assert self.module is not None
+                self.apps[key] = self.module.create_app(sc.routes, sc.kind)
         return self.apps[key]
 
     def verify(self, name: str) -> list[str]:
@@ -79,13 +127,13 @@ class Worker:
         cookie = None
         try:
             if sc.prime:
-                first = wsgi.call(app, sc.request)
+                first = wsgi.call(app, sc.login or sc.request)
                 cookie = wsgi.cookie_pair(first, sc.prime)
                 if cookie is None:
                     return [f"priming request set no {sc.prime!r} cookie"]
             resp = wsgi.call(app, sc.request, cookie)
             errors += wsgi.check(resp, sc.expect)
-            if sc.prime and not errors:
+            if sc.prime and sc.login is None and not errors:
                 again = wsgi.cookie_pair(resp, sc.prime)
                 body = sc.expect.body or b""
                 # The rewritten cookie must carry the update: one more request sees it.
@@ -113,9 +161,14 @@ class Worker:
     def slice(self, name: str, n: int) -> int:
         """Serve ``n`` requests; return the nanoseconds they took."""
         app, env, body = self.ready[name]
+        # An ASGI app (bench/asgi.py) serves its n requests in one loop run.
+        run_many = getattr(app, "run_many", None)
         gc.collect()
         t0 = time.perf_counter_ns()
-        wsgi.run(app, env, body, n)
+        if run_many is not None:
+            run_many(env, body, n)
+        else:
+            wsgi.run(app, env, body, n)
         return time.perf_counter_ns() - t0
 
     def calibrate(self, name: str, target: float) -> int:

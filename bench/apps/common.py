@@ -17,3 +17,8 @@ ITEMS = [
 FORM_FIELDS = 10
 #: How long a signed session cookie stays valid (Flask's default lifetime).
 SESSION_MAX_AGE = 31 * 24 * 3600
+
+#: The one user and the one row of the batteries scenarios (auth_db, db_row).
+USER_JSON = {"id": 1, "username": "alice", "email": "alice@example.com"}
+ITEM_JSON = {"id": 1, "name": "Widget", "price": 250}
+PASSWORD_HASH = "pbkdf2:sha256:not-a-real-hash"

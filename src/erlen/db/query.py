@@ -15,6 +15,8 @@ from sqlalchemy.orm import loading as _loading
 from ..exceptions import abort
 from .pagination import Pagination
 from .pagination import QueryPagination
+from .pkload import FALLBACK
+from .pkload import fast_get
 
 _T = t.TypeVar("_T")
 
@@ -29,6 +31,17 @@ class Query(sa_orm.Query[_T]):
         ``Model.query.get(id)`` is a supported spelling here.
         """
         self._no_criterion_assertion("get", order_by=False, distinct=False)
+        if (
+            not self._with_options
+            and self._for_update_arg is None
+            and not self.load_options._populate_existing
+            and not self._execution_options
+        ):
+            # PERF: a plain get runs a statement built once per model.
+            mapper = self._only_full_mapper_zero("get")
+            rv = fast_get(self.session, mapper.class_, ident)
+            if rv is not FALLBACK:
+                return t.cast("_T | None", rv)
         # NOTE: the same call SQLAlchemy's Query.get makes after its warning.
         rv = self._get_impl(ident, _loading._load_on_pk_identity)
         return t.cast("_T | None", rv)

@@ -8,9 +8,20 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from sqlalchemy.sql.util import find_tables
 
+from .pkload import FALLBACK
+from .pkload import fast_get
+
 if t.TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from sqlalchemy.engine import Connection
     from sqlalchemy.engine import Engine
+    from sqlalchemy.orm._typing import OrmExecuteOptionsParameter
+    from sqlalchemy.orm.interfaces import ORMOption
+    from sqlalchemy.orm.session import _BindArguments
+    from sqlalchemy.sql.selectable import ForUpdateParameter
+
+_EMPTY: t.Mapping[str, t.Any] = sa.util.EMPTY_DICT
 
 
 class Session(sa_orm.Session):
@@ -26,6 +37,42 @@ class Session(sa_orm.Session):
     ) -> None:
         super().__init__(**kw)
         self._engines: t.Mapping[str | None, Engine] = engines or {}
+
+    def get(  # type: ignore[override]
+        self,
+        entity: t.Any,
+        ident: t.Any,
+        *,
+        options: Sequence[ORMOption] | None = None,
+        populate_existing: bool | None = None,
+        with_for_update: ForUpdateParameter = None,
+        identity_token: t.Any | None = None,
+        execution_options: OrmExecuteOptionsParameter = _EMPTY,
+        bind_arguments: _BindArguments | None = None,
+    ) -> t.Any:
+        """SQLAlchemy's ``get``; a plain call by a one-column primary key runs
+        a statement built once per model (see :mod:`erlen.db.pkload`)."""
+        if not (
+            options
+            or populate_existing
+            or with_for_update is not None
+            or identity_token is not None
+            or execution_options
+            or bind_arguments
+        ):
+            rv = fast_get(self, entity, ident)
+            if rv is not FALLBACK:
+                return rv
+        return super().get(
+            entity,
+            ident,
+            options=options,
+            populate_existing=populate_existing,
+            with_for_update=with_for_update,
+            identity_token=identity_token,
+            execution_options=execution_options,
+            bind_arguments=bind_arguments,
+        )
 
     def get_bind(
         self,
