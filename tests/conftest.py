@@ -48,6 +48,21 @@ def req_ctx(app: Erlen) -> t.Iterator[t.Any]:
 
 
 @pytest.fixture(autouse=True)
+def restore_environment() -> t.Iterator[None]:
+    """Undo what a test leaves in ``os.environ``.
+
+    Invoking a CLI in-process sets ``ERLEN_RUN_FROM_CLI`` (or, in compat mode,
+    ``FLASK_RUN_FROM_CLI``) as the real command does; left behind, it changes
+    what ``app.run()`` does in whichever test runs next.
+    """
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
 def leak_detector() -> t.Iterator[None]:
     """Fail a test that leaves an erlen context pushed (and clean it up)."""
     yield
