@@ -234,3 +234,39 @@ def test_discovered_blueprint_type_is_checked(app: Erlen, make_package: t.Any) -
     )
     assert app.autodiscover(pkg) == []
     assert isinstance(Blueprint, type)
+
+
+def test_blueprint_imported_from_another_package_is_left_alone(
+    app: Erlen, client: t.Any, make_package: t.Any
+) -> None:
+    # A module that imports a blueprint made elsewhere does not own it.
+    other = make_package(
+        {
+            "views.py": """
+            from erlen import Blueprint
+            bp = Blueprint("shared", __name__, url_prefix="/shared")
+
+            @bp.route("/")
+            def index():
+                return "shared"
+            """
+        }
+    )
+    pkg = make_package(
+        {
+            "mine.py": f"""
+            from erlen import Blueprint
+            from {other}.views import bp as shared
+
+            bp = Blueprint("mine", __name__, url_prefix="/mine")
+
+            @bp.route("/")
+            def index():
+                return "mine"
+            """
+        }
+    )
+    assert [bp.name for bp in app.autodiscover(pkg)] == ["mine"]
+    assert [bp.name for bp in app.autodiscover(other)] == ["shared"]
+    assert client.get("/mine/").text == "mine"
+    assert client.get("/shared/").text == "shared"

@@ -471,24 +471,47 @@ def test_http_exception_description_is_escaped(app: Erlen, client: t.Any) -> Non
 # -- unhandled exceptions --------------------------------------------------------
 
 
+class _KeepRecords(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_unhandled_exception_is_a_generic_500_and_logged(
-    app: Erlen, client: t.Any, caplog: pytest.LogCaptureFixture
+    app: Erlen, client: t.Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The app's logger is process-wide ("test_app"): another test (or a
+    # logging.config call, which disables existing loggers) may have changed
+    # its level, handlers or propagation.  Capture on the logger itself, with
+    # those settings pinned for this test only.
     app.testing = False
+    logger = app.logger
+    monkeypatch.setattr(logger, "disabled", False)
+    monkeypatch.setattr(logging.root.manager, "disable", logging.NOTSET)
+    old_level = logger.level
+    logger.setLevel(logging.ERROR)
+    keep = _KeepRecords()
+    logger.addHandler(keep)
 
     @app.route("/")
     def index() -> str:
         raise ValueError("secret database password in message")
 
-    with caplog.at_level(logging.ERROR, logger="test_app"):
+    try:
         rv = client.get("/")
+    finally:
+        logger.removeHandler(keep)
+        logger.setLevel(old_level)
     assert rv.status_code == 500
     assert b"Internal Server Error" in rv.data
     assert b"secret database password" not in rv.data
     assert b"Traceback" not in rv.data
     assert b"ValueError" not in rv.data
-    assert "Exception on [GET] /" in caplog.text
-    record = next(r for r in caplog.records if r.name == "test_app")
+    [record] = keep.records
+    assert record.getMessage() == "Exception on / [GET]"
     assert record.exc_info is not None
     assert record.exc_info[0] is ValueError
 

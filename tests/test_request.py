@@ -173,10 +173,6 @@ def test_cookie_header_parsed(wsgi: t.Any, app: Erlen) -> None:
     assert data["missing"] == "default"
 
 
-@pytest.mark.xfail(
-    reason="BUG: dict(MultiDict) copies the inner lists; Werkzeug gives first values",
-    strict=True,
-)
 def test_dict_of_args_gives_first_values(app: Erlen, client: t.Any) -> None:
     @app.route("/")
     def view() -> dict[str, t.Any]:
@@ -941,10 +937,6 @@ def test_trusted_hosts(app: Erlen, client: t.Any) -> None:
     assert client.get("/", base_url="http://example.org.evil.com").status_code == 400
 
 
-@pytest.mark.xfail(
-    reason="BUG: TRUSTED_HOSTS is only checked when the view reads request.host",
-    strict=True,
-)
 def test_untrusted_host_is_refused_even_if_the_view_ignores_it(
     app: Erlen, client: t.Any
 ) -> None:

@@ -610,3 +610,35 @@ def test_session_transaction_prepares_and_inspects_the_session() -> None:
     client.get("/set/role/admin")
     with client.session_transaction() as sess:
         assert dict(sess) == {"user": "grace", "role": "admin"}
+
+
+@pytest.mark.parametrize("payload", [{"n": 1}, {"text": "ab" * 400}])
+def test_cookies_interoperate_with_plain_itsdangerous(
+    payload: dict[str, t.Any],
+) -> None:
+    # erlen caches its signer and derived keys and skips zlib for short
+    # payloads; the cookie format must stay what Flask writes and reads.
+    import hashlib
+
+    from erlen.sessions import session_json_serializer
+
+    app = make_app(secret_key="new key", SECRET_KEY_FALLBACKS=["old key"])
+    ours = SecureCookieSessionInterface().get_signing_serializer(app)
+    assert ours is not None
+
+    def plain(keys: list[str]) -> URLSafeTimedSerializer:
+        return URLSafeTimedSerializer(
+            keys,
+            salt="cookie-session",
+            serializer=session_json_serializer,
+            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha1},
+        )
+
+    for _ in range(2):  # the second round uses the cached signer and pads
+        assert plain(["new key"]).loads(ours.dumps(payload)) == payload
+        assert ours.loads(plain(["new key"]).dumps(payload)) == payload
+        assert ours.loads(plain(["old key"]).dumps(payload)) == payload
+        with pytest.raises(Exception, match="Signature"):
+            ours.loads(plain(["other key"]).dumps(payload))
+    if len(str(payload)) > 300:
+        assert ours.dumps(payload).startswith(".")  # still compressed when large

@@ -27,6 +27,15 @@ from .response import Response as Response
 
 __version__ = "0.1.0.dev0"
 
+if __import__("typing").TYPE_CHECKING:  # what __getattr__ loads, for type checkers
+    from .files import send_file as send_file
+    from .files import send_from_directory as send_from_directory
+    from .templating import get_template_attribute as get_template_attribute
+    from .templating import render_template as render_template
+    from .templating import render_template_string as render_template_string
+    from .templating import stream_template as stream_template
+    from .templating import stream_template_string as stream_template_string
+
 
 def __getattr__(name: str) -> object:
     # Web-layer helpers load on first use, so `import erlen` stays cheap.

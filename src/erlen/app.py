@@ -7,12 +7,13 @@ truthiness check when nothing is registered for it.
 
 from __future__ import annotations
 
-import asyncio
+import inspect
 import logging
 import os
 import sys
 import threading
 import typing as t
+import weakref
 from datetime import timedelta
 from itertools import chain
 from types import CoroutineType
@@ -23,6 +24,7 @@ from .config import ConfigAttribute
 from .ctx import AppContext
 from .ctx import RequestContext
 from .ctx import _AppCtxGlobals
+from .exceptions import Aborter
 from .exceptions import BadRequestKeyError
 from .exceptions import HTTPException
 from .exceptions import InternalServerError
@@ -58,6 +60,9 @@ F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 #: Set by erlen.signals when blinker is imported; None means signals cost nothing.
 _SIGNALS: t.Any = None
 
+#: Erlen._proxy_fix before the first request has read TRUSTED_PROXIES.
+_UNRESOLVED: t.Any = object()
+
 
 def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
     if value is None or isinstance(value, timedelta):
@@ -72,8 +77,26 @@ def _run_coroutine(coro: t.Any) -> t.Any:
     """Run an ``async def`` view or hook to completion on a per-thread loop."""
     loop = getattr(_loop_local, "loop", None)
     if loop is None or loop.is_closed():
+        # Imported here: asyncio costs import time no sync-only app needs.
+        import asyncio
+
         loop = _loop_local.loop = asyncio.new_event_loop()
     return loop.run_until_complete(coro)
+
+
+def _is_async(func: t.Any) -> bool:
+    """``async def`` functions, and what asyncio marks as such (AsyncMock).
+
+    asyncio is only asked when something already imported it: whatever
+    carries its marker did.
+    """
+    if inspect.iscoroutinefunction(func):
+        return True
+    asyncio = sys.modules.get("asyncio")
+    marker = getattr(func, "_is_coroutine", None)
+    if asyncio is None or marker is None:
+        return False
+    return marker is getattr(asyncio.coroutines, "_is_coroutine", None)
 
 
 class _SessionInterfaceDefault:
@@ -83,8 +106,15 @@ class _SessionInterfaceDefault:
         from .sessions import SecureCookieSessionInterface
 
         interface = SecureCookieSessionInterface()
-        setattr(owner, "session_interface", interface)
+        owner.session_interface = interface  # type: ignore[attr-defined]
         return interface
+
+
+_NO_SERVER_NAME = (
+    "Unable to build URLs outside an active request without 'SERVER_NAME'"
+    " configured. Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME'"
+    " as needed."
+)
 
 
 class Erlen(Scaffold):
@@ -97,6 +127,7 @@ class Erlen(Scaffold):
 
     request_class: type[Request] = Request
     response_class: type[Response] = Response
+    aborter_class: type[Aborter] = Aborter
     app_ctx_globals_class = _AppCtxGlobals
     config_class = Config
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
@@ -122,6 +153,8 @@ class Erlen(Scaffold):
         "USE_X_SENDFILE": False,
         "TRUSTED_HOSTS": None,
         "TRUSTED_PROXY_HOPS": 0,
+        "TRUSTED_PROXIES": (),
+        "PROXY_FIX_HOPS": 1,
         "SERVER_NAME": None,
         "APPLICATION_ROOT": "/",
         "SESSION_COOKIE_NAME": "session",
@@ -191,11 +224,14 @@ class Erlen(Scaffold):
             assert bool(static_host) == host_matching, (
                 "Invalid static_host/host_matching combination"
             )
+            # A weak reference: a bound method here would make a cycle, and
+            # the app would wait for the garbage collector to be freed.
+            self_ref = weakref.ref(self)
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>",
                 endpoint="static",
                 host=static_host,
-                view_func=self.send_static_file,
+                view_func=lambda **kw: self_ref().send_static_file(**kw),  # type: ignore[union-attr]
             )
 
     # -- configuration ----------------------------------------------------------
@@ -203,11 +239,11 @@ class Erlen(Scaffold):
     @cached_property
     def name(self) -> str:  # type: ignore[override]
         if self.import_name == "__main__":
-            fn = getattr(sys.modules["__main__"], "__file__", None)
+            fn: str | None = getattr(sys.modules["__main__"], "__file__", None)
             if fn is None:
                 return "__main__"
             return os.path.splitext(os.path.basename(fn))[0]
-        return self.import_name
+        return str(self.import_name)
 
     def make_config(self, instance_relative: bool = False) -> Config:
         root_path = self.instance_path if instance_relative else self.root_path
@@ -218,7 +254,14 @@ class Erlen(Scaffold):
         return self.config_class(root_path, defaults)
 
     def auto_find_instance_path(self) -> str:
-        return os.path.join(self.root_path, "instance")
+        """``instance/`` next to the app's package, or ``<prefix>/var/<name>-
+        instance`` when the package is installed (as Flask places it)."""
+        from .packages import find_package
+
+        prefix, package = find_package(self.import_name)
+        if prefix is not None:
+            return os.path.join(prefix, "var", f"{self.name}-instance")
+        return os.path.join(package or self.root_path, "instance")
 
     def open_instance_resource(
         self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
@@ -244,19 +287,13 @@ class Erlen(Scaffold):
 
     @cached_property
     def logger(self) -> logging.Logger:
-        """The app's logger, named after the app; debug level in debug mode."""
-        logger = logging.getLogger(self.name)
-        if self.debug and not logger.level:
-            logger.setLevel(logging.DEBUG)
-        if not logger.handlers and not logging.getLogger().handlers:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(
-                logging.Formatter(
-                    "[%(asctime)s] %(levelname)s in %(module)s: %(message)s"
-                )
-            )
-            logger.addHandler(handler)
-        return logger
+        """The app's logger, named after the app; debug level in debug mode.
+
+        It writes to ``wsgi.errors`` unless logging is configured (erlen.logs).
+        """
+        from .logs import create_logger
+
+        return create_logger(self)
 
     @cached_property
     def cli(self) -> t.Any:
@@ -266,10 +303,12 @@ class Erlen(Scaffold):
         return AppGroup(self.name)
 
     @cached_property
-    def aborter(self) -> t.Any:
-        from .exceptions import Aborter
+    def aborter(self) -> Aborter:
+        """What :func:`erlen.abort` raises through inside this app."""
+        return self.make_aborter()
 
-        return Aborter()
+    def make_aborter(self) -> Aborter:
+        return self.aborter_class()
 
     @property
     def got_first_request(self) -> bool:
@@ -420,12 +459,20 @@ class Erlen(Scaffold):
         self.url_map.add(rule_obj)
         if view_func is not None:
             old_func = self.view_functions.get(endpoint)
-            if old_func is not None and old_func != view_func:
-                raise AssertionError(
-                    "View function mapping is overwriting an existing"
-                    f" endpoint function: {endpoint}"
-                )
-            self.view_functions[endpoint] = view_func
+            if old_func is not None:
+                if getattr(old_func, "__erlen_view__", old_func) != view_func:
+                    raise AssertionError(
+                        "View function mapping is overwriting an existing"
+                        f" endpoint function: {endpoint}"
+                    )
+            else:
+                self.view_functions[endpoint] = _typed(view_func)
+
+    def openapi(self, **options: t.Any) -> dict[str, t.Any]:
+        """The OpenAPI 3.1 document of this app's routes (see erlen.api)."""
+        from .api.openapi import build_document
+
+        return build_document(self, **options)
 
     @setupmethod
     def teardown_appcontext(self, f: F) -> F:
@@ -469,13 +516,17 @@ class Erlen(Scaffold):
     def test_client(self, use_cookies: bool = True, **kwargs: t.Any) -> ErlenClient:
         cls = self.test_client_class
         if cls is None:
-            from .testing import ErlenClient as cls
+            from .testing import ErlenClient
+
+            cls = ErlenClient
         return cls(self, self.response_class, use_cookies=use_cookies, **kwargs)
 
     def test_cli_runner(self, **kwargs: t.Any) -> ErlenCliRunner:
         cls = self.test_cli_runner_class
         if cls is None:
-            from .testing import ErlenCliRunner as cls
+            from .testing import ErlenCliRunner
+
+            cls = ErlenCliRunner
         return cls(self, **kwargs)
 
     def run(
@@ -520,6 +571,14 @@ class Erlen(Scaffold):
             path = path.encode("latin-1").decode("utf-8", "replace")
         if path[0] != "/":
             path = "/" + path
+        if self.config["TRUSTED_HOSTS"]:
+            # A request for an untrusted host is refused even if the view
+            # never reads request.host (as Werkzeug's bind_to_environ does).
+            try:
+                request.host  # noqa: B018 - reading it validates it
+            except HTTPException as e:
+                request.routing_exception = e
+                return
         domain = None
         if self.subdomain_matching or self.url_map.host_matching:
             try:
@@ -553,7 +612,12 @@ class Erlen(Scaffold):
         server_name = server_name.rsplit(":", 1)[0]
         if host.endswith("." + server_name):
             return host[: -len(server_name) - 1]
-        return ""
+        if host == server_name or not self.subdomain_matching:
+            return ""
+        # As Werkzeug: a host outside SERVER_NAME matches no plain subdomain
+        # (a "<variable>" one takes the value "<invalid>").  No warning: this
+        # runs per request, and a server's log is not the place for it.
+        return "<invalid>"
 
     def wsgi_app(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
@@ -567,6 +631,8 @@ class Erlen(Scaffold):
         if _cv_context.get(None) is not None:
             ctx._share_outer_app_context()
         ctx._tokens.append(_cv_context.set(ctx))
+        if _SIGNALS is not None and ctx._owns_app:
+            self._signal("appcontext_pushed")  # as RequestContext.push does
         error: BaseException | None = None
         try:
             try:
@@ -574,7 +640,7 @@ class Erlen(Scaffold):
             except Exception as e:
                 error = e
                 response = self.handle_exception(e)
-            except:  # noqa: E722 - record it for teardown, then re-raise
+            except:  # record it for teardown, then re-raise
                 error = sys.exc_info()[1]
                 raise
             return response(environ, start_response)
@@ -596,9 +662,21 @@ class Erlen(Scaffold):
             else:
                 ctx.pop(error)
 
+    #: The ProxyFix for ``TRUSTED_PROXIES``: unresolved until the first call.
+    _proxy_fix: t.Any = _UNRESOLVED
+
     def __call__(
         self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]
     ) -> t.Iterable[bytes]:
+        # PERF: without TRUSTED_PROXIES this is one attribute test per request.
+        fix = self._proxy_fix
+        if fix is not None:
+            if fix is _UNRESOLVED:
+                from .proxy_fix import proxy_fix_for_app
+
+                fix = self._proxy_fix = proxy_fix_for_app(self.config)
+            if fix is not None:
+                fix.fix(environ)
         return self.wsgi_app(environ, start_response)
 
     def full_dispatch_request(self, ctx: RequestContext | None = None) -> Response:
@@ -616,7 +694,11 @@ class Erlen(Scaffold):
             if self.url_value_preprocessors or self.before_request_funcs:
                 rv = self.preprocess_request()
             if rv is None:
-                if request.url_rule is None and self._plain_routing_errors:
+                if (
+                    request.url_rule is None
+                    and self._plain_routing_errors
+                    and not self.config["DEBUG"]
+                ):
                     # PERF: hand the stored routing error straight to the
                     # handlers instead of raising it again (bench `404`).
                     rv = self.handle_user_exception(request.routing_exception)  # type: ignore[arg-type]
@@ -643,7 +725,19 @@ class Erlen(Scaffold):
         return None
 
     def raise_routing_exception(self, request: Request) -> t.NoReturn:
-        raise request.routing_exception  # type: ignore[misc]
+        """Raise the routing error; in debug mode, a 301/302 redirect of a
+        form post raises FormDataRoutingRedirect, which says why it fails."""
+        exc = request.routing_exception
+        if (
+            self.debug
+            and isinstance(exc, RequestRedirect)
+            and exc.code not in (307, 308)
+            and request.method not in ("GET", "HEAD", "OPTIONS")
+        ):
+            from .debughelpers import FormDataRoutingRedirect
+
+            raise FormDataRoutingRedirect(request)
+        raise exc  # type: ignore[misc]
 
     def dispatch_request(self, ctx: RequestContext | None = None) -> t.Any:
         """Call the view for the matched rule (or raise the routing error)."""
@@ -700,6 +794,20 @@ class Erlen(Scaffold):
                 for func in reversed(self.after_request_funcs.get(name, ())):
                     response = self.ensure_sync(func)(response)
         session = ctx._session
+        if (
+            session is None
+            and "HTTP_COOKIE" in ctx.request.environ
+            and self.config["SESSION_REFRESH_EACH_REQUEST"]
+            and self.session_interface.get_cookie_name(self) in ctx.request.cookies
+        ):
+            # A permanent session slides its expiry even when the view never
+            # touched it; only requests carrying the session cookie pay for it.
+            try:
+                session = ctx.session
+            except HTTPException:
+                # The session store is down (logged); the view did not need
+                # the session, so its answer stands and the cookie is kept.
+                session = None
         if session is not None:
             interface = self.session_interface
             if not interface.is_null_session(session):
@@ -738,30 +846,13 @@ class Erlen(Scaffold):
             return self.json.response(rv)
         status = headers = None
         if cls is tuple:
-            length = len(rv)
-            if length == 3:
-                rv, status, headers = rv
-            elif length == 2:
-                if isinstance(rv[1], (dict, tuple, list)) or hasattr(rv[1], "items"):
-                    rv, headers = rv
-                else:
-                    rv, status = rv
-            else:
-                raise TypeError(
-                    "The view function did not return a valid response tuple."
-                    " The tuple must have the form (body, status, headers),"
-                    " (body, status), or (body, headers)."
-                )
+            if len(rv) == 2 and rv[1].__class__ is dict and rv[0].__class__ is str:
+                # PERF: ``(body, {headers})`` straight into the constructor,
+                # which merges them like ``headers.update`` (bench `plaintext`).
+                return self.response_class(rv[0], headers=rv[1])
+            rv, status, headers = _split_response_tuple(rv)
         if rv is None:
-            endpoint = None
-            ctx = _cv_context.get(None)
-            if ctx is not None and ctx.request is not None:
-                endpoint = ctx.request.endpoint
-            raise TypeError(
-                f"The view function for {endpoint!r} did not return a valid"
-                " response. The function either returned None or ended"
-                " without a return statement."
-            )
+            raise _returned_none_error()
         if isinstance(rv, HTTPException):
             rv = rv.get_response()
             if not isinstance(rv, self.response_class):
@@ -799,7 +890,7 @@ class Erlen(Scaffold):
             rv.status = status
         if headers:
             rv.headers.update(headers)
-        return rv
+        return rv  # type: ignore[no-any-return]
 
     def redirect(self, location: str, code: int = 302) -> Response:
         return _redirect(location, code, self.response_class)
@@ -808,6 +899,7 @@ class Erlen(Scaffold):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,
@@ -830,6 +922,8 @@ class Erlen(Scaffold):
                 endpoint = endpoint[1:]
             if _external is None:
                 _external = True
+            if _external and self.config["SERVER_NAME"] is None:
+                raise RuntimeError(_NO_SERVER_NAME)  # before any BuildError, as Flask
         if _scheme is not None and not _external:
             raise ValueError("When specifying '_scheme', '_external' must be True.")
         self.inject_url_defaults(endpoint, values)
@@ -838,8 +932,8 @@ class Erlen(Scaffold):
         except BuildError as error:
             values.update(_anchor=_anchor, _method=_method, _scheme=_scheme)
             values["_external"] = _external
-            return t.cast(str, self.handle_url_build_error(error, endpoint, values))
-        host = self._rule_host(rule, request)
+            return self.handle_url_build_error(error, endpoint, values)
+        host = self._rule_host(rule, request, values)
         if host is not None and (request is None or host != request.host):
             _external = True
         if request is not None:
@@ -854,12 +948,7 @@ class Erlen(Scaffold):
             app_root = (self.config["APPLICATION_ROOT"] or "/").rstrip("/")
             if _external:
                 if server_name is None:
-                    raise RuntimeError(
-                        "Unable to build URLs outside an active request"
-                        " without 'SERVER_NAME' configured. Also configure"
-                        " 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as"
-                        " needed."
-                    )
+                    raise RuntimeError(_NO_SERVER_NAME)
                 scheme = _scheme or self.config["PREFERRED_URL_SCHEME"]
                 url = f"{scheme}://{host or server_name}{app_root}{path}"
             else:
@@ -870,16 +959,24 @@ class Erlen(Scaffold):
             url = f"{url}#{quote(_anchor, safe='%!#$&()*+,/:;=?@~')}"
         return url
 
-    def _rule_host(self, rule: Rule, request: Request | None) -> str | None:
+    def _rule_host(
+        self, rule: Rule, request: Request | None, values: dict[str, t.Any]
+    ) -> str | None:
         """The host a rule lives on, when it is not the current one."""
+        pattern = rule._domain_pattern
+        domain = (
+            pattern.build(values, rule.defaults or {})
+            if pattern is not None
+            else (rule.host if self.url_map.host_matching else rule.subdomain)
+        )
         if self.url_map.host_matching:
-            return rule.host
-        if rule.subdomain is None:
+            return domain
+        if domain is None:
             return None
         server_name = self.config["SERVER_NAME"]
         if not server_name:
             return None
-        return f"{rule.subdomain}.{server_name}" if rule.subdomain else server_name
+        return f"{domain}.{server_name}" if domain else server_name
 
     def _build_path(
         self, endpoint: str, values: dict[str, t.Any], method: str | None
@@ -1049,7 +1146,7 @@ class Erlen(Scaffold):
         ctx = _cv_context.get(None)
         where = ""
         if ctx is not None and ctx.request is not None:
-            where = f" [{ctx.request.method}] {ctx.request.path}"
+            where = f" {ctx.request.path} [{ctx.request.method}]"  # as Flask
         self.logger.error(f"Exception on{where or ' request'}", exc_info=exc_info)
 
     def should_ignore_error(self, error: BaseException | None) -> bool:
@@ -1059,7 +1156,7 @@ class Erlen(Scaffold):
 
     def ensure_sync(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
         """Wrap an ``async def`` function so it can be called synchronously."""
-        if asyncio.iscoroutinefunction(func):
+        if _is_async(func):
             return self.async_to_sync(func)
         return func
 
@@ -1070,6 +1167,63 @@ class Erlen(Scaffold):
             return _run_coroutine(func(*args, **kwargs))
 
         return run
+
+
+_PLAIN_HINTS: frozenset[t.Any] = frozenset(
+    {
+        *(str, int, float, bool, bytes, dict, list, None, t.Any, Response),
+        *("str", "int", "float", "bool", "bytes", "dict", "list", "None"),
+        *("Any", "t.Any", "Response", "ResponseReturnValue", "rv.ResponseReturnValue"),
+    }
+)
+
+
+def _typed(view_func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+    """``view_func``, or its validating wrapper when it has typed parameters.
+
+    The check runs once, at registration; a view without annotations is
+    returned as it is and costs nothing per request (erlen.api is loaded
+    only when some view has annotations).
+    """
+    hints = getattr(view_func, "__annotations__", None)
+    if not hints:
+        return view_func
+    try:
+        if all(hint in _PLAIN_HINTS for hint in hints.values()):
+            return view_func  # `name: str`, `-> Response`: nothing to validate
+    except TypeError:  # an unhashable annotation: let erlen.api look at it
+        pass
+    from .api.signature import typed_view
+
+    return typed_view(view_func) or view_func
+
+
+def _returned_none_error() -> TypeError:
+    endpoint = None
+    ctx = _cv_context.get(None)
+    if ctx is not None and ctx.request is not None:
+        endpoint = ctx.request.endpoint
+    return TypeError(
+        f"The view function for {endpoint!r} did not return a valid"
+        " response. The function either returned None or ended"
+        " without a return statement."
+    )
+
+
+def _split_response_tuple(rv: tuple[t.Any, ...]) -> tuple[t.Any, t.Any, t.Any]:
+    """``(body, status, headers)`` from a view's 2- or 3-tuple."""
+    length = len(rv)
+    if length == 3:
+        return rv  # type: ignore[return-value]
+    if length == 2:
+        if isinstance(rv[1], (dict, tuple, list)) or hasattr(rv[1], "items"):
+            return rv[0], None, rv[1]
+        return rv[0], rv[1], None
+    raise TypeError(
+        "The view function did not return a valid response tuple."
+        " The tuple must have the form (body, status, headers),"
+        " (body, status), or (body, headers)."
+    )
 
 
 def _default_template_ctx_processor() -> dict[str, t.Any]:

@@ -185,40 +185,24 @@ class Blueprint(Scaffold):
             self._merge_blueprint_funcs(app, name)
         for deferred in self.deferred_functions:
             deferred(state)
-        cli_resolved_group = options.get("cli_group", self.cli_group)
-        if "cli" in self.__dict__ and self.cli.commands:
-            if cli_resolved_group is _sentinel:
-                self.cli.name = name
-            elif cli_resolved_group is None:
-                app.cli.commands.update(self.cli.commands)
-            else:
-                self.cli.name = cli_resolved_group
-            if cli_resolved_group is not None:
-                app.cli.add_command(self.cli)
+        self._register_cli(app, name, options.get("cli_group", self.cli_group))
         for blueprint, bp_options in self._blueprints:
-            bp_options = bp_options.copy()
-            bp_url_prefix = bp_options.get("url_prefix")
-            bp_subdomain = bp_options.get("subdomain")
-            if bp_subdomain is None:
-                bp_subdomain = blueprint.subdomain
-            if state.subdomain is not None and bp_subdomain is not None:
-                bp_options["subdomain"] = bp_subdomain + "." + state.subdomain
-            elif bp_subdomain is not None:
-                bp_options["subdomain"] = bp_subdomain
-            elif state.subdomain is not None:
-                bp_options["subdomain"] = state.subdomain
-            if bp_url_prefix is None:
-                bp_url_prefix = blueprint.url_prefix
-            if state.url_prefix is not None and bp_url_prefix is not None:
-                bp_options["url_prefix"] = (
-                    state.url_prefix.rstrip("/") + "/" + bp_url_prefix.lstrip("/")
-                )
-            elif bp_url_prefix is not None:
-                bp_options["url_prefix"] = bp_url_prefix
-            elif state.url_prefix is not None:
-                bp_options["url_prefix"] = state.url_prefix
+            bp_options = _nested_options(blueprint, bp_options, state)
             bp_options["name_prefix"] = name
             blueprint.register(app, bp_options)
+
+    def _register_cli(self, app: Erlen, name: str, group: t.Any) -> None:
+        """Add this blueprint's commands to the app's CLI (Flask's rules)."""
+        if "cli" not in self.__dict__ or not self.cli.commands:
+            return
+        if group is _sentinel:
+            self.cli.name = name
+        elif group is None:
+            app.cli.commands.update(self.cli.commands)
+        else:
+            self.cli.name = group
+        if group is not None:
+            app.cli.add_command(self.cli)
 
     def _merge_blueprint_funcs(self, app: Erlen, name: str) -> None:
         def extend(
@@ -391,6 +375,35 @@ def _import_submodules(package: t.Any, out: list[t.Any]) -> None:
             _import_submodules(module, out)
 
 
+def _nested_options(
+    blueprint: Blueprint, options: dict[str, t.Any], state: t.Any
+) -> dict[str, t.Any]:
+    """A nested blueprint's options, its subdomain and prefix joined to the
+    parent's."""
+    options = options.copy()
+    subdomain = options.get("subdomain")
+    if subdomain is None:
+        subdomain = blueprint.subdomain
+    if state.subdomain is not None and subdomain is not None:
+        options["subdomain"] = subdomain + "." + state.subdomain
+    elif subdomain is not None:
+        options["subdomain"] = subdomain
+    elif state.subdomain is not None:
+        options["subdomain"] = state.subdomain
+    url_prefix = options.get("url_prefix")
+    if url_prefix is None:
+        url_prefix = blueprint.url_prefix
+    if state.url_prefix is not None and url_prefix is not None:
+        options["url_prefix"] = (
+            state.url_prefix.rstrip("/") + "/" + url_prefix.lstrip("/")
+        )
+    elif url_prefix is not None:
+        options["url_prefix"] = url_prefix
+    elif state.url_prefix is not None:
+        options["url_prefix"] = state.url_prefix
+    return options
+
+
 def autodiscover(app: Erlen, package: str) -> list[Blueprint]:
     """Import every module under ``package`` and register its blueprints.
 
@@ -404,21 +417,25 @@ def autodiscover(app: Erlen, package: str) -> list[Blueprint]:
     modules = [root]
     _import_submodules(root, modules)
     registered: list[Blueprint] = []
-    nested = {
-        id(child)
+    found = [
+        value
         for module in modules
         for value in vars(module).values()
         if isinstance(value, Blueprint)
-        for child, _options in value._blueprints
-    }
-    for module in modules:
-        for value in vars(module).values():
-            if (
-                isinstance(value, Blueprint)
-                and id(value) not in nested
-                and value not in registered
-                and value not in app.blueprints.values()
-            ):
-                app.register_blueprint(value)
-                registered.append(value)
+    ]
+    nested = {id(child) for value in found for child, _options in value._blueprints}
+    # Only blueprints made in the package: one a module imported from
+    # elsewhere (``from other.views import bp``) belongs to that package.
+    prefix = package + "."
+    seen = {id(bp) for bp in app.blueprints.values()}
+    for value in found:
+        name = value.import_name
+        if (
+            id(value) not in nested
+            and id(value) not in seen
+            and (name == package or name.startswith(prefix))
+        ):
+            app.register_blueprint(value)
+            registered.append(value)
+            seen.add(id(value))
     return registered

@@ -405,6 +405,10 @@ class ErlenGroup(AppGroup):
     The app is loaded lazily, so ``--help`` and ``erlen new`` work without one.
     """
 
+    #: Set to "true" while the CLI runs, so ``app.run()`` in the app's module
+    #: does not start a second server.
+    run_from_cli_variable = "ERLEN_RUN_FROM_CLI"
+
     def __init__(
         self,
         add_default_commands: bool = True,
@@ -433,9 +437,18 @@ class ErlenGroup(AppGroup):
         self.load_dotenv = load_dotenv
         self.set_debug_flag = set_debug_flag
         if add_default_commands:
+            from .api.cli import openapi_command
+            from .production import serve_command
             from .scaffolds import new_command
 
-            for command in (run_command, routes_command, shell_command, new_command):
+            for command in (
+                run_command,
+                serve_command,
+                routes_command,
+                shell_command,
+                new_command,
+                openapi_command,
+            ):
                 self.add_command(command)
         self._loaded_plugin_commands = False
 
@@ -491,7 +504,7 @@ class ErlenGroup(AppGroup):
         parent: click.Context | None = None,
         **extra: t.Any,
     ) -> click.Context:
-        os.environ["ERLEN_RUN_FROM_CLI"] = "true"
+        os.environ[self.run_from_cli_variable] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
             extra["obj"] = ScriptInfo(
                 create_app=self.create_app,
@@ -541,6 +554,56 @@ class _SeparatedPathType(click.Path):
         return [super(_SeparatedPathType, self).convert(i, param, ctx) for i in items]
 
 
+class _CertParamType(click.ParamType):  # type: ignore[type-arg]
+    """``--cert``: a certificate file, or an import path to an SSLContext."""
+
+    name = "path"
+
+    def convert(
+        self, value: t.Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> t.Any:
+        try:
+            import ssl
+        except ImportError:
+            raise click.BadParameter(
+                "'--cert' needs Python built with SSL support.", ctx, param
+            ) from None
+        if isinstance(value, ssl.SSLContext):
+            return value
+        path = click.Path(exists=True, dir_okay=False, resolve_path=True)
+        try:
+            return path.convert(value, param, ctx)
+        except click.BadParameter:
+            from .utils import import_string
+
+            try:
+                obj = import_string(str(value), silent=True)
+            except Exception:
+                obj = None
+            if isinstance(obj, ssl.SSLContext):
+                return obj
+            raise
+
+
+def _validate_key(ctx: click.Context, param: click.Parameter, value: t.Any) -> t.Any:
+    """``--key`` goes with a ``--cert`` file; the pair becomes ``cert``."""
+    import ssl
+
+    cert = ctx.params.get("cert")
+    is_context = isinstance(cert, ssl.SSLContext)
+    if value is not None:
+        if is_context:
+            raise click.BadParameter(
+                "'--key' is not used when '--cert' is an SSLContext.", ctx, param
+            )
+        if not cert:
+            raise click.BadParameter("--cert and --key go together.", ctx, param)
+        ctx.params["cert"] = (cert, value)
+    elif cert and not is_context:
+        raise click.BadParameter("--cert and --key go together.", ctx, param)
+    return value
+
+
 def _default_port() -> int:
     value = os.environ.get("PORT") or os.environ.get("ERLEN_RUN_PORT")
     try:
@@ -579,8 +642,19 @@ def _default_port() -> int:
     default=None,
     help=f"fnmatch patterns of files to not watch, separated by '{os.pathsep}'.",
 )
-@click.option("--cert", type=click.Path(exists=True, dir_okay=False), help="TLS cert.")
-@click.option("--key", type=click.Path(exists=True, dir_okay=False), help="TLS key.")
+@click.option(
+    "--cert",
+    type=_CertParamType(),
+    is_eager=True,
+    help="TLS cert file (with --key), or an import path to an SSLContext.",
+)
+@click.option(
+    "--key",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True),
+    callback=_validate_key,
+    expose_value=False,
+    help="TLS key file.",
+)
 @pass_script_info
 def run_command(
     info: ScriptInfo,
@@ -591,8 +665,7 @@ def run_command(
     threads: bool,
     extra_files: list[str] | None,
     exclude_patterns: list[str] | None,
-    cert: str | None,
-    key: str | None,
+    cert: t.Any,
 ) -> None:
     """Run the development server: not for production.
 
@@ -610,9 +683,7 @@ def run_command(
     debug = get_debug_flag()
     if reload is None:
         reload = debug
-    if (cert is None) != (key is None):
-        raise click.BadParameter("--cert and --key go together.", param_hint="--cert")
-    ssl_context = (cert, key) if cert and key else None
+    ssl_context = cert  # a (cert, key) pair or an SSLContext (see _validate_key)
 
     app: t.Any
     if reload and not is_running_from_reloader():
@@ -739,8 +810,9 @@ def shell_command(no_ipython: bool) -> None:
 cli = ErlenGroup(
     name="erlen",
     help=(
-        "The erlen command line: run the development server, list routes, open a"
-        " shell, scaffold a project, and run the app's own commands.\n\n"
+        "The erlen command line: run the development server or a production one,"
+        " list routes, open a shell, scaffold a project, and run the app's own"
+        " commands.\n\n"
         "The app comes from --app, ERLEN_APP, or wsgi.py / app.py in the"
         " current folder."
     ),

@@ -45,12 +45,15 @@ class _AppCtxGlobals:
     def __iter__(self) -> t.Iterator[str]:
         return iter(self.__dict__)
 
+    #: The name the repr shows (compat mode says ``flask.g``).
+    _repr_name = "erlen.g"
+
     def __repr__(self) -> str:
         from .globals import _current_context
 
         ctx = _current_context()
         if ctx is not None:
-            return f"<erlen.g of {ctx.app.name!r}>"
+            return f"<{self._repr_name} of {ctx.app.name!r}>"
         return object.__repr__(self)
 
 
@@ -122,6 +125,10 @@ class RequestContext:
         "_after_request_functions",
         "flashes",
         "url_adapter",
+        # Extensions keep per-request state on the context, as Flask allows
+        # (Flask-Limiter: ``request_ctx._limiter_request_context``); the dict
+        # is only made when one does.
+        "__dict__",
     )
 
     def __init__(

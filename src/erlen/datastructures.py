@@ -110,6 +110,13 @@ class MultiDict(dict[K, list[V]]):
 
     # -- reading ------------------------------------------------------------------
 
+    def __iter__(self) -> Iterator[K]:
+        # NOTE: defining __iter__ at all is what matters: CPython copies a dict
+        # subclass's storage directly (value lists) only while ``tp_iter`` is
+        # dict's own; with it overridden, ``dict(md)`` and ``{**md}`` go through
+        # keys() and __getitem__, giving first values as Werkzeug's do.
+        return dict.__iter__(self)
+
     def __getitem__(self, key: K) -> V:  # type: ignore[override]
         lst = dict.get(self, key)
         if lst:
@@ -419,6 +426,48 @@ def _header_name(name: t.Any) -> str:
     if len(_valid_names) < 1024:
         _valid_names.add(name)
     return name
+
+
+#: Checked header names and their lowercase form (bounded, like _valid_names).
+_lower_names: dict[str, str] = {}
+
+
+def _lower_header_name(name: t.Any) -> str:
+    """Validate ``name`` like ``_header_name``; return it lowercased (cached)."""
+    lower = _lower_names.get(name)
+    if lower is None:
+        lower = _header_name(name).lower()
+        if len(_lower_names) < 1024:
+            _lower_names[name] = lower
+    return lower
+
+
+def headers_from_dict(
+    headers: dict[t.Any, t.Any],
+) -> tuple[list[tuple[str, str]], bool, bool]:
+    """The header list ``Headers(headers)`` would hold, for a plain dict.
+
+    Also says whether a Content-Type and a Content-Length are among them.
+    PERF: a view's ``(body, {headers})`` needs no Headers round trip (bench
+    ``plaintext``).
+    """
+    out: list[tuple[str, str]] = []
+    has_type = has_length = False
+    for key, value in headers.items():
+        lower = _lower_names.get(key)
+        if lower is None:
+            lower = _lower_header_name(key)
+        if lower == "content-type":
+            has_type = True
+        elif lower == "content-length":
+            has_length = True
+        if value.__class__ is str and value.isascii() and value.isprintable():
+            out.append((key, value))
+        elif isinstance(value, (list, tuple)):
+            out.extend((key, _header_value(item)) for item in value)
+        else:
+            out.append((key, _header_value(value)))
+    return out, has_type, has_length
 
 
 def _quote_param(value: str) -> str:
@@ -1112,9 +1161,9 @@ class LanguageAccept(Accept):
         result = super().best_match(matches, None)
         if result is not None:
             return result
-        primary = LanguageAccept(
-            [(_norm_language(item).split("-")[0], q) for item, q in self]
-        )
+        # A plain Accept: a LanguageAccept would fall back again, forever,
+        # whenever nothing matches (or the header is missing).
+        primary = Accept([(_norm_language(item).split("-")[0], q) for item, q in self])
         result = primary.best_match(
             [_norm_language(m).split("-")[0] for m in matches], None
         )
@@ -1266,6 +1315,17 @@ class Authorization:
 
     def __getitem__(self, key: str) -> str | None:
         return self.parameters.get(key)
+
+    def __getattr__(self, name: str) -> str | None:
+        """Any other parameter, or None: ``auth.realm``, ``auth.nonce`` (as
+        Werkzeug's, which digest-auth code such as Flask-HTTPAuth reads)."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            parameters = object.__getattribute__(self, "parameters")
+        except AttributeError:
+            raise AttributeError(name) from None
+        return t.cast("str | None", parameters.get(name))
 
     def to_header(self) -> str:
         if self.type == "basic":

@@ -645,6 +645,11 @@ def abort(status: int | Response, *args: t.Any, **kwargs: t.Any) -> t.NoReturn:
 
     A response object is raised as-is inside an HTTPException, so error
     handlers are skipped and the client gets exactly that response. An unknown
-    code raises ``LookupError``.
+    code raises ``LookupError``. Inside an app, the app's ``aborter`` raises.
     """
+    from .globals import _cv_context
+
+    ctx = _cv_context.get(None)
+    if ctx is not None:
+        ctx.app.aborter(status, *args, **kwargs)
     _aborter(status, *args, **kwargs)

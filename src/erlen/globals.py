@@ -132,7 +132,7 @@ class LocalProxy:
         try:
             obj = self._get_current_object()
         except RuntimeError:
-            return f"<LocalProxy unbound {self._erlen_attr}>"
+            return "<LocalProxy unbound>"  # Werkzeug's repr
         return repr(obj)
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from .globals import _cv_context
 
 if t.TYPE_CHECKING:
     from .response import Response
+    from .response import Response as _ResponseT
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
 _LOCATION_SAFE = "/%#$&'()*+,:;=?@[]~!-._"
@@ -50,8 +51,8 @@ def url_for(
 
 
 def redirect(
-    location: str, code: int = 302, Response: type[Response] | None = None
-) -> Response:
+    location: str, code: int = 302, Response: type[_ResponseT] | None = None
+) -> _ResponseT:
     """A redirect response to ``location``.
 
     Non-ASCII characters are percent-encoded; CR, LF or NUL make it a
@@ -59,15 +60,20 @@ def redirect(
     """
     ctx = _cv_context.get(None)
     if ctx is not None and Response is None:
-        return t.cast("Response", ctx.app.redirect(location, code))
+        return ctx.app.redirect(location, code)  # type: ignore[no-any-return]
     return _redirect(location, code, Response)
 
 
 def _redirect(
-    location: str, code: int = 302, Response: type[Response] | None = None
-) -> Response:
+    location: str, code: int = 302, Response: type[_ResponseT] | None = None
+) -> _ResponseT:
+    response_class: type[_ResponseT]
     if Response is None:
-        from .response import Response
+        from .response import Response as default_class
+
+        response_class = default_class
+    else:
+        response_class = Response
     if any(c in location for c in "\r\n\0"):
         raise ValueError("Redirect location contains a control character.")
     location = quote(location, safe=_LOCATION_SAFE)
@@ -77,7 +83,7 @@ def _redirect(
         "<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the"
         f' target URL: <a href="{escaped}">{escaped}</a>. If not, click the link.\n'
     )
-    response = Response(body, code, mimetype="text/html")
+    response = response_class(body, code, mimetype="text/html")
     response.headers["Location"] = location
     return response
 
@@ -144,19 +150,44 @@ def stream_with_context(
             " context is active, such as in a view function."
         )
 
+    # A hold at the bottom of the token stack keeps the request from being
+    # torn down when the view returns; the body's end releases it.
+    ctx._tokens.insert(0, _HOLD)
+
     def generator() -> t.Iterator[t.Any]:
-        with ctx:
+        try:
             yield None
-            try:
-                yield from gen
-            finally:
-                close = getattr(gen, "close", None)
-                if close is not None:
-                    close()
+            # Pushed where the body is read, not where the view ran: an async
+            # view runs in another contextvars Context, and a context must be
+            # popped in the Context it was pushed in.
+            with ctx:
+                try:
+                    yield from gen
+                finally:
+                    close = getattr(gen, "close", None)
+                    if close is not None:
+                        close()
+        finally:
+            _release(ctx)
 
     wrapped = generator()
-    next(wrapped)  # push the context now, while the request is still active
+    next(wrapped)  # run to the first yield now: closing it before reading is safe
     return wrapped
+
+
+#: Not a real token: :func:`stream_with_context`'s hold on a request context.
+_HOLD: t.Any = object()
+
+
+def _release(ctx: t.Any) -> None:
+    """Drop a stream's hold; tear the request down if nothing else holds it."""
+    tokens = ctx._tokens
+    if _HOLD in tokens:
+        tokens.remove(_HOLD)
+        if not tokens:
+            # Push and pop here, in this Context, so teardown runs once.
+            tokens.append(_cv_context.set(ctx))
+            ctx.pop()
 
 
 def get_debug_flag() -> bool:
@@ -175,7 +206,7 @@ def get_load_dotenv(default: bool = True) -> bool:
     return value.lower() in ("0", "false", "no")
 
 
-class locked_cached_property:  # noqa: N801 - Flask's name
+class locked_cached_property:
     """Deprecated in Flask; kept as a plain cached property."""
 
     def __init__(self, fget: t.Callable[[t.Any], t.Any]) -> None:

@@ -399,7 +399,9 @@ _ZONE = r"(?:\s*(GMT|UTC|UT|Z|[+-][0-9]{4}))?"
 # IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT" and RFC 850
 # "Sunday, 06-Nov-94 08:49:37 GMT"; the weekday is optional and not checked.
 _RFC_DATE_RE = re.compile(
-    r"(?:[A-Za-z]{3,9},?\s*)?([0-9]{1,2})[\s-]+([A-Za-z]{3})[\s-]+([0-9]{4}|[0-9]{2})"
+    # The day name is skipped, like any first token ending in "," (as email.utils).
+    r"(?:[A-Za-z]{3,9},?\s*|\S{1,32},\s*)?"
+    r"([0-9]{1,2})[\s-]+([A-Za-z]{3})[\s-]+([0-9]{4}|[0-9]{2})"
     r"\s+([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?" + _ZONE + r"\s*",
     re.I,
 )
@@ -673,8 +675,8 @@ def dump_cookie(
     size = len(result.encode())
     if max_size and size > max_size:
         warnings.warn(
-            f"The {key!r} cookie is {size} bytes, more than the {max_size}-byte"
-            " limit; browsers may silently ignore it.",
+            f"The {key!r} cookie is too large: {size} bytes, more than the"
+            f" {max_size}-byte limit; browsers may silently ignore it.",
             UserWarning,
             stacklevel=2,
         )

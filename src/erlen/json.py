@@ -12,6 +12,7 @@ import decimal
 import json as _json
 import typing as t
 import uuid
+import weakref
 from datetime import date
 
 from .globals import _cv_context
@@ -39,7 +40,8 @@ class JSONProvider:
     """The interface an app's ``json`` attribute provides."""
 
     def __init__(self, app: Erlen) -> None:
-        self._app = app
+        # A proxy, not the app: app.json -> provider -> app would be a cycle.
+        self._app: Erlen = t.cast("Erlen", weakref.proxy(app))
 
     def dumps(self, obj: t.Any, **kwargs: t.Any) -> str:
         raise NotImplementedError

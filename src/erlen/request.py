@@ -29,6 +29,8 @@ from .exceptions import UnsupportedMediaType
 from .formparser import parse_form_data
 from .formparser import parse_query_string
 from .globals import _cv_context
+from .headersets import RequestCacheControl
+from .headersets import cache_control_property
 from .http import parse_cookie
 from .http import parse_date
 from .http import parse_etags
@@ -147,7 +149,10 @@ class Request:
     def max_content_length(self) -> int | None:
         if self._max_content_length is not None:
             return self._max_content_length
-        return _config("MAX_CONTENT_LENGTH", self.max_content_length_default)
+        return t.cast(
+            "int | None",
+            _config("MAX_CONTENT_LENGTH", self.max_content_length_default),
+        )
 
     @max_content_length.setter
     def max_content_length(self, value: int | None) -> None:
@@ -157,7 +162,10 @@ class Request:
     def max_form_memory_size(self) -> int | None:
         if self._max_form_memory_size is not None:
             return self._max_form_memory_size
-        return _config("MAX_FORM_MEMORY_SIZE", self.max_form_memory_size_default)
+        return t.cast(
+            "int | None",
+            _config("MAX_FORM_MEMORY_SIZE", self.max_form_memory_size_default),
+        )
 
     @max_form_memory_size.setter
     def max_form_memory_size(self, value: int | None) -> None:
@@ -167,7 +175,9 @@ class Request:
     def max_form_parts(self) -> int | None:
         if self._max_form_parts is not None:
             return self._max_form_parts
-        return _config("MAX_FORM_PARTS", self.max_form_parts_default)
+        return t.cast(
+            "int | None", _config("MAX_FORM_PARTS", self.max_form_parts_default)
+        )
 
     @max_form_parts.setter
     def max_form_parts(self, value: int | None) -> None:
@@ -220,10 +230,10 @@ class Request:
             if port and port != default:
                 host = f"{host}:{port}"
         else:
-            port = self._forwarded("HTTP_X_FORWARDED_PORT")
-            if port is not None and port.isdigit():
+            fwd_port = self._forwarded("HTTP_X_FORWARDED_PORT")
+            if fwd_port is not None and fwd_port.isdigit():
                 host = f"{host.rsplit(':', 1)[0] if not host.endswith(']') else host}"
-                host = f"{host}:{port}"
+                host = f"{host}:{fwd_port}"
         if self.scheme == "http" and host.endswith(":80"):
             host = host[:-3]
         elif self.scheme == "https" and host.endswith(":443"):
@@ -312,6 +322,9 @@ class Request:
     def headers(self) -> EnvironHeaders:
         return EnvironHeaders(self.environ)
 
+    #: ``Cache-Control`` directives, read-only.
+    cache_control = cache_control_property(RequestCacheControl, writable=False)
+
     @cached_property
     def cookies(self) -> ImmutableMultiDict[str, str]:
         header = self.environ.get("HTTP_COOKIE")
@@ -355,15 +368,12 @@ class Request:
 
     @cached_property
     def accept_mimetypes(self) -> MIMEAccept:
-        return t.cast(
-            MIMEAccept, parse_accept_header(self.environ.get("HTTP_ACCEPT"), MIMEAccept)
-        )
+        return parse_accept_header(self.environ.get("HTTP_ACCEPT"), MIMEAccept)
 
     @cached_property
     def accept_charsets(self) -> CharsetAccept:
-        return t.cast(
-            CharsetAccept,
-            parse_accept_header(self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept),
+        return parse_accept_header(
+            self.environ.get("HTTP_ACCEPT_CHARSET"), CharsetAccept
         )
 
     @cached_property
@@ -372,11 +382,8 @@ class Request:
 
     @cached_property
     def accept_languages(self) -> LanguageAccept:
-        return t.cast(
-            LanguageAccept,
-            parse_accept_header(
-                self.environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept
-            ),
+        return parse_accept_header(
+            self.environ.get("HTTP_ACCEPT_LANGUAGE"), LanguageAccept
         )
 
     @cached_property
@@ -496,6 +503,10 @@ class Request:
             )
             if self._cached_data is None:
                 self._cached_data = b""
+        if mimetype != "multipart/form-data" and _config("DEBUG", False):
+            from .debughelpers import debug_files
+
+            files = debug_files(self)  # a miss explains the missing enctype
         self.__dict__["form"] = form
         self.__dict__["files"] = files
 
@@ -577,6 +588,10 @@ class Request:
 
     def on_json_loading_failed(self, e: ValueError | None) -> t.Any:
         if e is not None:
+            ctx = _cv_context.get(None)
+            if ctx is not None and not ctx.app.debug:
+                # The parser's message is for debug mode only, as in Flask.
+                raise BadRequest() from e
             raise BadRequest(f"Failed to decode JSON object: {e}")
         raise UnsupportedMediaType(
             "Did not attempt to load JSON data because the request"

@@ -20,6 +20,7 @@ from .exceptions import MethodNotAllowed
 from .exceptions import NotFound
 
 if t.TYPE_CHECKING:
+    from .domains import DomainPattern
     from .response import Response
 
 _RULE_VAR = re.compile(
@@ -280,7 +281,11 @@ class _Segment:
     __slots__ = ("regex", "converters", "weight", "key", "single")
 
     def __init__(
-        self, pattern: str, converters: list[tuple[str, BaseConverter]], key: str
+        self,
+        pattern: str,
+        converters: list[tuple[str, BaseConverter]],
+        key: str,
+        specs: tuple[t.Hashable, ...] = (),
     ) -> None:
         self.regex = re.compile(pattern)
         self.converters = converters
@@ -289,7 +294,10 @@ class _Segment:
             sum(c.weight for _, c in converters),
             -static_len,
         )
-        self.key = pattern
+        # Two segments share a trie node only if their regex *and* their
+        # converters (class and arguments) are the same: ``int(max=10)`` and
+        # ``int`` match the same text but must both be tried.
+        self.key: tuple[t.Hashable, ...] = (pattern, *specs)
         # PERF: a segment that is one variable needs no group extraction
         # (bench `param`).
         self.single: tuple[str, BaseConverter] | None = None
@@ -319,6 +327,9 @@ class _Segment:
 
 class Rule:
     """A URL pattern, its endpoint and the methods it accepts."""
+
+    #: Set by :meth:`bind` when the subdomain (or host) has variables.
+    _domain_pattern: DomainPattern | None = None
 
     def __init__(
         self,
@@ -360,6 +371,7 @@ class Rule:
         self.map: Map | None = None
         self.arguments: set[str] = set()
         self._parts: list[tuple[str, t.Any]] = []
+        self._conv_specs: dict[str, tuple[type[BaseConverter], str]] = {}
         self._segments: list[str | _Segment] = []
         self._greedy_from: int | None = None
         self._greedy_regex: re.Pattern[str] | None = None
@@ -373,6 +385,12 @@ class Rule:
         if self.strict_slashes is None:
             self.strict_slashes = map.strict_slashes
         self._compile()
+        template = self.host if map.host_matching else self.subdomain
+        if template and "<" in template:
+            from .domains import DomainPattern
+
+            self._domain_pattern = DomainPattern(template, map)
+            self.arguments |= self._domain_pattern.arguments
 
     def get_converter(
         self, name: str, args: tuple[t.Any, ...], kwargs: dict[str, t.Any]
@@ -390,12 +408,14 @@ class Rule:
             if m.start() > pos:
                 parts.append(("static", self.rule[pos : m.start()]))
             conv_name = m.group("conv") or "default"
-            args, kwargs = _parse_converter_args(m.group("args") or "")
+            args_text = m.group("args") or ""
+            args, kwargs = _parse_converter_args(args_text)
             conv = self.get_converter(conv_name, args, kwargs)
             name = m.group("var")
             if name in self.arguments:
                 raise ValueError(f"variable name {name!r} used twice.")
             self.arguments.add(name)
+            self._conv_specs[name] = (type(conv), args_text.strip())
             parts.append(("var", (name, conv)))
             pos = m.end()
         if pos < len(self.rule):
@@ -432,7 +452,8 @@ class Rule:
                 out.append("".join(v for _, v in seg))
             else:
                 key = "".join(v if k == "static" else f"<{v[0]}>" for k, v in seg)
-                out.append(_Segment(self._segment_pattern(seg), variables, key))
+                specs = tuple(self._conv_specs[name] for name, _ in variables)
+                out.append(_Segment(self._segment_pattern(seg), variables, key, specs))
         return out
 
     @staticmethod
@@ -444,7 +465,11 @@ class Rule:
 
     @property
     def is_static(self) -> bool:
-        return not self.arguments
+        """No variables in the path (the domain may have some)."""
+        pattern = self._domain_pattern
+        return not self.arguments or (
+            pattern is not None and self.arguments <= pattern.arguments
+        )
 
     def convert_greedy(self, rest: str) -> dict[str, t.Any] | None:
         assert self._greedy_regex is not None
@@ -545,10 +570,17 @@ class Map:
         self._domains: dict[str, tuple[dict[str, dict[str, Rule]], _Node]] = {
             "": (self._static, self._root)
         }
+        # Domains with variables ("<user>"), most literal text first.
+        self._domain_patterns: list[DomainPattern] = []
         for rule in rules or ():
             self.add(rule)
 
     def add(self, rule: Rule) -> None:
+        if not isinstance(rule, Rule) and hasattr(rule, "get_rules"):
+            # A rule factory (Werkzeug's Submount ...): add the rules it makes.
+            for item in rule.get_rules(self):
+                self.add(item)
+            return
         rule.bind(self)
         rule._match_methods = frozenset(_rule_methods(rule))
         self._rules.append(rule)
@@ -559,6 +591,9 @@ class Map:
         domain = (rule.host if self.host_matching else rule.subdomain) or ""
         if domain not in self._domains:
             self._domains[domain] = ({}, _Node())
+            if rule._domain_pattern is not None:
+                self._domain_patterns.append(rule._domain_pattern)
+                self._domain_patterns.sort(key=lambda p: -p.weight)
         static, root = self._domains[domain]
         if rule.is_static:
             by_method = static.setdefault(rule.rule, {})
@@ -593,13 +628,22 @@ class Map:
     def __iter__(self) -> t.Iterator[Rule]:
         return self.iter_rules()
 
+    def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
+        """True when a rule for ``endpoint`` takes all of ``arguments``, so a
+        ``url_defaults`` function knows whether to fill them in."""
+        wanted = set(arguments)
+        return any(
+            wanted <= rule.arguments
+            for rule in self._rules_by_endpoint.get(endpoint, ())
+        )
+
     def __repr__(self) -> str:
         return f"<Map {self._rules!r}>"
 
     # -- matching ---------------------------------------------------------------
 
     def match(
-        self, path: str, method: str, domain: str | None = None
+        self, path: str, method: str, domain: str | None = None, _exact: bool = False
     ) -> tuple[Rule, dict[str, t.Any]]:
         """Find the rule for ``path`` and ``method``.
 
@@ -609,6 +653,10 @@ class Map:
         Werkzeug's router does.
         """
         if domain:
+            if self._domain_patterns and not _exact:
+                from .domains import match_patterns
+
+                return match_patterns(self, path, method, domain)
             static, root = self._domains.get(domain) or ({}, _Node())
         else:
             static, root = self._static, self._root
@@ -642,9 +690,7 @@ class Map:
         return allowed
 
 
-def _wants_slash(
-    static: dict[str, dict[str, Rule]], root: _Node, path: str
-) -> bool:
+def _wants_slash(static: dict[str, dict[str, Rule]], root: _Node, path: str) -> bool:
     by_method = static.get(path)
     if by_method is not None:
         return bool(by_method["*"].strict_slashes)
@@ -699,18 +745,25 @@ def _walk(
                 found[1].update(values)
                 return found
     if node.greedy and index < len(parts):
-        rest = "/".join(parts[index:])
-        for rule in node.greedy:
-            values = rule.convert_greedy(rest)
-            if values is None:
-                continue
-            methods = rule._match_methods
-            if method is None or method in methods:
-                if rule.defaults:
-                    values = {**rule.defaults, **values}
-                return rule, values
-            if allowed is not None:
-                allowed.update(methods)
+        return _walk_greedy(node, "/".join(parts[index:]), method, allowed)
+    return None
+
+
+def _walk_greedy(
+    node: _Node, rest: str, method: str | None, allowed: set[str] | None
+) -> tuple[Rule | None, dict[str, t.Any]] | None:
+    """Try the node's ``path``-converter rules on the rest of the path."""
+    for rule in node.greedy:
+        values = rule.convert_greedy(rest)
+        if values is None:
+            continue
+        methods = rule._match_methods
+        if method is None or method in methods:
+            if rule.defaults:
+                values = {**rule.defaults, **values}
+            return rule, values
+        if allowed is not None:
+            allowed.update(methods)
     return None
 
 

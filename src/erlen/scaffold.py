@@ -46,8 +46,9 @@ def setupmethod(f: F) -> F:
 def get_root_path(import_name: str) -> str:
     """The folder of the module or package ``import_name`` (as Flask finds it)."""
     mod = sys.modules.get(import_name)
-    if mod is not None and getattr(mod, "__file__", None):
-        return os.path.dirname(os.path.abspath(mod.__file__))  # type: ignore[arg-type]
+    mod_file: str | None = getattr(mod, "__file__", None) if mod else None
+    if mod_file:
+        return os.path.dirname(os.path.abspath(mod_file))
     try:
         spec = importlib.util.find_spec(import_name)
     except (ImportError, ValueError):

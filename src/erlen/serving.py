@@ -943,6 +943,11 @@ def _serve_until_interrupted(server: DevServer) -> None:
         server.server_close()
 
 
+#: Variables a CLI sets while it serves the app; ``app.run()`` then does
+#: nothing.  Compat mode adds ``FLASK_RUN_FROM_CLI`` (set by erlen-flask).
+RUN_FROM_CLI_VARIABLES: tuple[str, ...] = ("ERLEN_RUN_FROM_CLI",)
+
+
 def run_app(
     app: Erlen,
     host: str | None = None,
@@ -956,7 +961,7 @@ def run_app(
     Inside ``erlen run`` it does nothing (the CLI already serves the app);
     ``SERVER_NAME`` supplies host and port when they are not given.
     """
-    if os.environ.get("ERLEN_RUN_FROM_CLI") == "true":
+    if any(os.environ.get(name) == "true" for name in RUN_FROM_CLI_VARIABLES):
         from .reloader import is_running_from_reloader
 
         if not is_running_from_reloader():

@@ -17,13 +17,18 @@ from __future__ import annotations
 import hashlib
 import re
 import typing as t
+import zlib
 from collections.abc import MutableMapping
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
 
 from itsdangerous import BadData
+from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.signer import HMACAlgorithm
+from itsdangerous.url_safe import URLSafeSerializerMixin
 
 from .globals import _cv_context
 from .tag import TaggedJSONSerializer
@@ -289,6 +294,89 @@ class SessionInterface:
         raise NotImplementedError()
 
 
+_IPAD = bytes(x ^ 0x36 for x in range(256))
+_OPAD = bytes(x ^ 0x5C for x in range(256))
+#: Shorter JSON is never zlib-compressed: a compressor costs more than the few
+#: bytes it could save, and the reader takes both forms.
+_COMPRESS_FROM = 256
+
+
+class _PaddedHMAC(HMACAlgorithm):
+    """HMAC (RFC 2104) with each key's padded inner and outer hash states
+    computed once; ``hmac.new`` redoes that for every signature."""
+
+    def __init__(self, digest_method: t.Any = None) -> None:
+        super().__init__(digest_method)
+        self._pads: dict[bytes, tuple[t.Any, t.Any]] = {}
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        pads = self._pads.get(key)
+        if pads is None:
+            pads = self._pads[key] = self._make_pads(key)
+        inner = pads[0].copy()
+        inner.update(value)
+        outer = pads[1].copy()
+        outer.update(inner.digest())
+        return t.cast(bytes, outer.digest())
+
+    def _make_pads(self, key: bytes) -> tuple[t.Any, t.Any]:
+        block = self.digest_method().block_size
+        if len(key) > block:
+            key = self.digest_method(key).digest()
+        key = key.ljust(block, b"\0")
+        if len(self._pads) >= 16:
+            self._pads.clear()
+        return (
+            self.digest_method(key.translate(_IPAD)),
+            self.digest_method(key.translate(_OPAD)),
+        )
+
+
+class _SessionSigner(TimestampSigner):
+    """A TimestampSigner that derives each key once, not on every call.
+
+    The derived key depends only on the secret and the salt, and itsdangerous
+    recomputes it (one more HMAC) for every sign and verify.
+    """
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[str | bytes | None, bytes] = {}
+        if type(self.algorithm) is HMACAlgorithm and callable(self.digest_method):
+            self.algorithm = _PaddedHMAC(self.digest_method)
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self._derived.get(secret_key)
+        if key is None:
+            key = self._derived[secret_key] = super().derive_key(secret_key)
+        return key
+
+
+class _SessionSerializer(URLSafeTimedSerializer):
+    """Reuses one signer for the default salt instead of building one (and
+    re-deriving its keys) for every ``dumps`` and ``loads``."""
+
+    default_signer = _SessionSigner
+
+    def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signer = super().make_signer()
+
+    def make_signer(self, salt: str | bytes | None = None) -> t.Any:
+        # iter_unsigners passes self.salt itself rather than None.
+        if salt is None or salt is self.salt:
+            return self._signer
+        return super().make_signer(salt)
+
+    def dump_payload(self, obj: t.Any) -> bytes:
+        data = super(URLSafeSerializerMixin, self).dump_payload(obj)
+        if len(data) >= _COMPRESS_FROM:
+            compressed = zlib.compress(data)
+            if len(compressed) < len(data) - 1:
+                return b"." + base64_encode(compressed)
+        return base64_encode(data)
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """The whole session in a signed, timestamped cookie.
 
@@ -320,7 +408,7 @@ class SecureCookieSessionInterface(SessionInterface):
         if serializer is None:
             # itsdangerous signs with the last key and verifies with any.
             keys = [*fallbacks, secret_key]
-            serializer = URLSafeTimedSerializer(
+            serializer = _SessionSerializer(
                 keys,
                 salt=self.salt,
                 serializer=self.serializer,

@@ -203,6 +203,10 @@ class TaggedJSONSerializer:
         self.order: list[JSONTag] = []
         for cls in self.default_tags:
             self.register(cls)
+        # PERF: json.dumps/loads with arguments build a new encoder or decoder
+        # (and its scanner) per call; the cookie session calls both per request.
+        self._encoder = json.JSONEncoder(separators=(",", ":"))
+        self._decoder = json.JSONDecoder(object_hook=self.untag)
 
     def register(
         self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
@@ -241,12 +245,14 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: t.Any) -> str:
         """Tag ``value`` and serialise it compactly."""
-        return json.dumps(self.tag(value), separators=(",", ":"))
+        return self._encoder.encode(self.tag(value))
 
     def loads(self, value: str | bytes) -> t.Any:
         """Parse and untag.  Malformed data of any kind raises ValueError."""
         try:
-            return json.loads(value, object_hook=self.untag)
+            if not isinstance(value, str):
+                value = value.decode(json.detect_encoding(value), "surrogatepass")
+            return self._decoder.decode(value)
         except ValueError:
             raise
         except Exception as e:  # a tag's payload of the wrong type

@@ -774,8 +774,10 @@ class Cookie:
     def _should_delete(self) -> bool:
         return self._expiry is not None and self._expiry <= time.time()
 
-    def _matches_request(self, server_name: str, path: str, secure: bool) -> bool:
-        if self.secure and not secure:
+    def _matches_request(
+        self, server_name: str, path: str, secure: bool, browser_rules: bool = True
+    ) -> bool:
+        if self.secure and not secure and browser_rules:
             return False
         domain = self.domain
         if server_name != domain and (
@@ -794,9 +796,10 @@ class Cookie:
 
     @classmethod
     def _from_response_header(
-        cls, server_name: str, path: str, header: str
+        cls, server_name: str, path: str, header: str, check_domain: bool = True
     ) -> Cookie | None:
-        """Parse a ``Set-Cookie`` value; None when a browser would ignore it."""
+        """Parse a ``Set-Cookie`` value; None when a browser would ignore it
+        (a cookie for another domain is kept when ``check_domain`` is off)."""
         pair, _, attrs = header.partition(";")
         key, sep, value = pair.partition("=")
         key, value = key.strip(), value.strip()
@@ -814,7 +817,11 @@ class Cookie:
         origin_only = not domain
         if origin_only:
             domain = server_name
-        elif server_name != domain and not server_name.endswith(f".{domain}"):
+        elif (
+            check_domain
+            and server_name != domain
+            and not server_name.endswith(f".{domain}")
+        ):
             return None  # a cookie for a domain this host is not part of
         cookie_path = params.get("path") or ""
         if not cookie_path.startswith("/"):
@@ -895,6 +902,10 @@ class Client:
     __test__ = False
 
     environ_builder_class: type[BaseEnvironBuilder] = BaseEnvironBuilder
+    #: A browser's cookie rules: ``Secure`` cookies go over https only, and a
+    #: cookie for a domain the host is not part of is refused.  Werkzeug's
+    #: client applies neither; compat mode switches this off.
+    browser_cookie_rules = True
 
     def __init__(
         self,
@@ -978,7 +989,7 @@ class Client:
         cookies = [
             c
             for c in self._cookies.values()
-            if c._matches_request(server_name, path, secure)
+            if c._matches_request(server_name, path, secure, self.browser_cookie_rules)
         ]
         # RFC 6265 5.4: longer paths first.
         cookies.sort(key=lambda c: len(c.path), reverse=True)
@@ -994,7 +1005,9 @@ class Client:
         if self._cookies is None:
             return
         for header in headers:
-            cookie = Cookie._from_response_header(server_name, path, header)
+            cookie = Cookie._from_response_header(
+                server_name, path, header, self.browser_cookie_rules
+            )
             if cookie is not None:
                 self._store(cookie)
 
@@ -1170,6 +1183,8 @@ class ErlenClient(Client):
     """
 
     application: Erlen
+    #: The ``User-Agent`` requests send; ``None`` means ``Erlen/<version>``.
+    default_user_agent: str | None = None
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
@@ -1180,7 +1195,7 @@ class ErlenClient(Client):
         self._preserved: RequestContext | None = None
         self.environ_base: dict[str, t.Any] = {
             "REMOTE_ADDR": "127.0.0.1",
-            "HTTP_USER_AGENT": f"Erlen/{erlen.__version__}",
+            "HTTP_USER_AGENT": self.default_user_agent or f"Erlen/{erlen.__version__}",
         }
 
     def _keep_context(self, ctx: RequestContext) -> None:

@@ -16,25 +16,25 @@ ResponseValue = t.Union[
     t.Iterator[str],
     t.Iterator[bytes],
 ]
-HeaderValue = t.Union[str, list[str], tuple[str, ...]]
-HeadersValue = t.Union[t.Mapping[str, HeaderValue], t.Sequence[tuple[str, HeaderValue]]]
-ResponseReturnValue = t.Union[
-    ResponseValue,
-    tuple[ResponseValue, HeadersValue],
-    tuple[ResponseValue, int],
-    tuple[ResponseValue, int, HeadersValue],
-]
+HeaderValue = str | list[str] | tuple[str, ...]
+HeadersValue = t.Mapping[str, HeaderValue] | t.Sequence[tuple[str, HeaderValue]]
+ResponseReturnValue = (
+    ResponseValue
+    | tuple[ResponseValue, HeadersValue]
+    | tuple[ResponseValue, int]
+    | tuple[ResponseValue, int, HeadersValue]
+)
 ResponseClass = t.TypeVar("ResponseClass", bound="Response")
 RouteCallable = t.Callable[..., ResponseReturnValue]
-BeforeRequestCallable = t.Callable[[], t.Optional[ResponseReturnValue]]
+BeforeRequestCallable = t.Callable[[], ResponseReturnValue | None]
 AfterRequestCallable = t.Callable[[ResponseClass], ResponseClass]
-TeardownCallable = t.Callable[[t.Optional[BaseException]], None]
+TeardownCallable = t.Callable[[BaseException | None], None]
 TemplateContextProcessorCallable = t.Callable[[], dict[str, t.Any]]
 TemplateFilterCallable = t.Callable[..., t.Any]
 TemplateGlobalCallable = t.Callable[..., t.Any]
 TemplateTestCallable = t.Callable[..., bool]
 URLDefaultCallable = t.Callable[[str, dict[str, t.Any]], None]
 URLValuePreprocessorCallable = t.Callable[
-    [t.Optional[str], t.Optional[dict[str, t.Any]]], None
+    [str | None, dict[str, t.Any] | None], None
 ]
 ErrorHandlerCallable = t.Callable[[t.Any], ResponseReturnValue]

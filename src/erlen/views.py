@@ -93,6 +93,14 @@ class MethodView(View):
 
     def __init_subclass__(cls, **kwargs: t.Any) -> None:
         super().__init_subclass__(**kwargs)
+        for key in http_method_funcs:
+            handler = cls.__dict__.get(key)
+            if handler is not None and getattr(handler, "__annotations__", None):
+                # Typed handlers (``Query[int]``...) validate as typed views do;
+                # erlen.api is loaded only for annotated handlers.
+                from .api.signature import typed_view
+
+                setattr(cls, key, typed_view(handler) or handler)
         if "methods" in cls.__dict__:
             return
         methods: set[str] = set()

@@ -34,6 +34,33 @@ def apply_names() -> dict[str, t.Any]:
     func = Config.from_prefixed_env
     saved = {"prefixed_env_defaults": func.__defaults__}
     func.__defaults__ = ("FLASK",)
+    saved.update(_apply_flask_looks())
+    from erlen import serving
+
+    names = serving.RUN_FROM_CLI_VARIABLES
+    saved["run_from_cli"] = names
+    serving.RUN_FROM_CLI_VARIABLES = (*names, "FLASK_RUN_FROM_CLI")
+    return saved
+
+
+def _apply_flask_looks() -> dict[str, t.Any]:
+    """What Flask tests see: ``repr(g)`` says ``flask.g``; the test client
+    sends Werkzeug's User-Agent, sends ``Secure`` cookies over http and keeps
+    cookies for other domains, as Werkzeug's does.  Test-only."""
+    from erlen.ctx import _AppCtxGlobals
+    from erlen.testing import Client
+    from erlen.testing import ErlenClient
+
+    from ._metadata import WERKZEUG_VERSION
+
+    saved = {
+        "client_cookie_rules": Client.__dict__.get("browser_cookie_rules"),
+        "client_user_agent": ErlenClient.__dict__.get("default_user_agent"),
+    }
+    Client.browser_cookie_rules = False
+    ErlenClient.default_user_agent = f"Werkzeug/{WERKZEUG_VERSION}"
+    saved["g_repr_name"] = _AppCtxGlobals.__dict__.get("_repr_name")
+    _AppCtxGlobals._repr_name = "flask.g"
     return saved
 
 
@@ -54,3 +81,17 @@ def restore(saved: dict[str, t.Any]) -> None:
         Erlen.default_config = saved["default_config"]
     if "prefixed_env_defaults" in saved:
         Config.from_prefixed_env.__defaults__ = saved["prefixed_env_defaults"]
+    if "run_from_cli" in saved:
+        from erlen import serving
+
+        serving.RUN_FROM_CLI_VARIABLES = saved["run_from_cli"]
+    if "client_cookie_rules" in saved:
+        from erlen.testing import Client
+        from erlen.testing import ErlenClient
+
+        Client.browser_cookie_rules = saved["client_cookie_rules"]
+        ErlenClient.default_user_agent = saved["client_user_agent"]
+    if saved.get("g_repr_name"):
+        from erlen.ctx import _AppCtxGlobals
+
+        _AppCtxGlobals._repr_name = saved["g_repr_name"]

@@ -15,6 +15,7 @@ import typing as t
 import click
 
 from erlen.cli import ErlenGroup
+from erlen.cli import NoAppException
 from erlen.cli import ScriptInfo
 from erlen.cli import _SeparatedPathType as SeparatedPathType
 from erlen.cli import cli as _erlen_cli
@@ -101,11 +102,29 @@ def _skip_dotenv() -> bool:
     return value is not None and value.lower() not in ("", "0", "false", "no")
 
 
+class _FlaskScriptInfo(ScriptInfo):
+    """Says ``flask --app`` and ``FLASK_APP`` when no app is found."""
+
+    def load_app(self) -> t.Any:
+        try:
+            return super().load_app()
+        except NoAppException:
+            if self.create_app is not None or self.app_import_path:
+                raise
+            raise NoAppException(
+                "Could not locate a Flask application. Use 'flask --app NAME',"
+                " set FLASK_APP, or put 'wsgi.py' or 'app.py' in the current"
+                " folder."
+            ) from None
+
+
 class FlaskGroup(ErlenGroup):
     """Flask's FlaskGroup: erlen's group plus ``flask.commands`` entry points.
 
     It loads ``.flaskenv`` and ``.env`` unless ``FLASK_SKIP_DOTENV`` is set.
     """
+
+    run_from_cli_variable = "FLASK_RUN_FROM_CLI"
 
     def make_context(
         self,
@@ -114,12 +133,11 @@ class FlaskGroup(ErlenGroup):
         parent: click.Context | None = None,
         **extra: t.Any,
     ) -> click.Context:
-        os.environ["FLASK_RUN_FROM_CLI"] = "true"
         if "obj" not in extra and "obj" not in self.context_settings:
             skip = _skip_dotenv() or not self.load_dotenv
             if not skip:
                 load_dotenv()
-            extra["obj"] = ScriptInfo(
+            extra["obj"] = _FlaskScriptInfo(
                 create_app=self.create_app,
                 set_debug_flag=self.set_debug_flag,
                 load_dotenv_defaults=not skip,

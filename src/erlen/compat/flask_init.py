@@ -56,10 +56,36 @@ _LAZY = {
 }
 
 
+_SUBMODULES = frozenset(
+    {
+        "app",
+        "blueprints",
+        "cli",
+        "config",
+        "ctx",
+        "debughelpers",
+        "globals",
+        "helpers",
+        "json",
+        "logging",
+        "sansio",
+        "sessions",
+        "signals",
+        "templating",
+        "typing",
+        "views",
+        "wrappers",
+    }
+)
+
+
 def __getattr__(name: str) -> t.Any:
     if name == "__version__":
         return FLASK_VERSION
     module = _LAZY.get(name)
     if module is None:
+        if name in _SUBMODULES:
+            # Flask imports these on ``import flask``: ``flask.templating.X``.
+            return importlib.import_module(f"flask.{name}")
         raise AttributeError(name)
     return getattr(importlib.import_module(module), name)
