@@ -24,6 +24,7 @@ import sqlalchemy.orm as sa_orm
 from ..exceptions import abort
 from ..globals import _cv_context
 from ..globals import current_app
+from . import unavailable as _unavailable
 from .model import Model
 from .model import make_declarative_base
 from .pagination import Pagination
@@ -123,6 +124,7 @@ class SQLAlchemy:
             )
         app.extensions["sqlalchemy"] = self
         app.teardown_appcontext(self._teardown_session)
+        _unavailable.register(app, self)
         if self._add_models_to_shell:
             app.shell_context_processor(self._shell_context)
         config = app.config
@@ -348,8 +350,9 @@ def apply_driver_defaults(app: Erlen, options: dict[str, t.Any]) -> sa.URL:
     """The URL to connect to, with per-backend defaults put into ``options``.
 
     SQLite: a relative path is in the instance folder; in-memory databases
-    share one connection across threads.  MySQL/MariaDB: utf8mb4, pre-ping,
-    recycle before the server's idle timeout.  PostgreSQL: psycopg 3, pre-ping.
+    share one connection across threads.  MySQL/MariaDB: utf8mb4, recycle
+    before the server's idle timeout.  PostgreSQL: psycopg 3.  Every server
+    database: pre-ping, so a dropped connection never fails a request.
     """
     url = sa.make_url(options.pop("url"))
     backend = url.get_backend_name()
@@ -370,11 +373,13 @@ def apply_driver_defaults(app: Erlen, options: dict[str, t.Any]) -> sa.URL:
             url = url.set(drivername=f"{backend}+{driver}")
         if "charset" not in url.query:
             url = url.update_query_dict({"charset": "utf8mb4"})
-        options.setdefault("pool_pre_ping", True)
         options.setdefault("pool_recycle", 3600)
     elif backend == "postgresql":
         if "+" not in url.drivername:
             url = url.set(drivername="postgresql+psycopg")
+    if backend != "sqlite":
+        # A pooled connection the server dropped (restart, idle cut) is
+        # replaced on checkout instead of failing the request.
         options.setdefault("pool_pre_ping", True)
     return url
 

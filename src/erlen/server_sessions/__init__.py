@@ -52,6 +52,8 @@ __all__ = [
     "SessionStoreError",
 ]
 
+# Where a failed load is remembered for the rest of the request.
+_FAILED_KEY = "erlen.session_store_error"
 _UNAVAILABLE_BODY = (
     "<!doctype html>\n<html lang=en>\n<title>503 Service Unavailable</title>\n"
     "<h1>Service Unavailable</h1>\n<p>The session store is unavailable."
@@ -168,11 +170,15 @@ class ServerSideSessionInterface(SessionInterface):
             sid = signer.unsign(value).decode("ascii")
         except (BadSignature, UnicodeDecodeError):
             return self.session_class(new=True)
+        failed = request.environ.get(_FAILED_KEY)
+        if failed is not None:  # opened again in this request: do not wait twice
+            raise failed
         key = self._store_key(sid)
         try:
             raw = self.store.load(key)
         except SessionStoreError as e:
-            raise self._unavailable(app, e) from None
+            error = request.environ[_FAILED_KEY] = self._unavailable(app, e)
+            raise error from None
         if raw is None:
             return self.session_class(new=True)
         try:

@@ -1,0 +1,147 @@
+"""``@idempotent``: a retried POST replays its answer and runs once."""
+
+from __future__ import annotations
+
+import threading
+import typing as t
+
+import pytest
+
+from erlen import Erlen
+from erlen import abort
+from erlen import request
+from erlen.idempotency import MemoryIdempotencyStore
+from erlen.idempotency import idempotent
+
+
+@pytest.fixture
+def calls(app: Erlen) -> list[t.Any]:
+    calls: list[t.Any] = []
+    store = MemoryIdempotencyStore()
+
+    @app.post("/items")
+    @idempotent(store=store)
+    def create() -> t.Any:
+        data = request.get_json()
+        if data.get("fail") == "raise":
+            raise RuntimeError("boom")
+        if data.get("fail") == "abort":
+            abort(400)
+        if data.get("fail") == "500":
+            return {"error": "x"}, 500
+        calls.append(data)
+        return {"id": len(calls)}, 201, {"Location": f"/items/{len(calls)}"}
+
+    @app.post("/strict")
+    @idempotent(required=True)
+    def strict() -> t.Any:
+        return {"ok": True}, 201
+
+    return calls
+
+
+def _post(
+    client: t.Any, key: str | None, data: dict[str, t.Any], path: str = "/items"
+) -> t.Any:
+    headers = {"Idempotency-Key": key} if key is not None else {}
+    return client.post(path, json=data, headers=headers)
+
+
+def test_retry_replays_and_does_not_run_twice(
+    client: t.Any, calls: list[t.Any]
+) -> None:
+    first = _post(client, "k1", {"name": "a"})
+    again = _post(client, "k1", {"name": "a"})
+    assert first.status_code == again.status_code == 201
+    assert first.json == again.json == {"id": 1}
+    assert again.headers["Location"] == "/items/1"
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert len(calls) == 1
+    assert _post(client, "k2", {"name": "a"}).json == {"id": 2}
+    assert _post(client, None, {"name": "a"}).json == {"id": 3}
+
+
+def test_same_key_other_body_is_422(client: t.Any, calls: list[t.Any]) -> None:
+    _post(client, "k", {"name": "a"})
+    rv = _post(client, "k", {"name": "b"})
+    assert rv.status_code == 422
+    assert rv.headers["Content-Type"].startswith("application/problem+json")
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("fail", ["raise", "500", "abort"])
+def test_failures_free_the_key(
+    app: Erlen, client: t.Any, calls: list[t.Any], fail: str
+) -> None:
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    rv = _post(client, "k", {"fail": fail})
+    assert rv.status_code == (400 if fail == "abort" else 500)
+    rv = _post(client, "k", {"fail": fail})  # runs again, not replayed
+    assert "Idempotent-Replayed" not in rv.headers
+
+
+def test_bad_or_missing_keys(client: t.Any, calls: list[t.Any]) -> None:
+    assert _post(client, "", {}).status_code == 400
+    assert _post(client, "x" * 256, {}).status_code == 400
+    assert _post(client, "é", {}).status_code == 400
+    assert _post(client, None, {}, "/strict").status_code == 400
+    assert _post(client, "k", {}, "/strict").status_code == 201
+    assert calls == []
+
+
+def test_concurrent_retry_gets_409(app: Erlen) -> None:
+    entered, release = threading.Event(), threading.Event()
+    runs = []
+
+    @app.post("/slow")
+    @idempotent(store=MemoryIdempotencyStore())
+    def slow() -> t.Any:
+        runs.append(1)
+        entered.set()
+        assert release.wait(5)
+        return {"ok": True}, 201
+
+    results: list[t.Any] = []
+    thread = threading.Thread(
+        target=lambda: results.append(
+            app.test_client().post("/slow", headers={"Idempotency-Key": "k"})
+        )
+    )
+    thread.start()
+    try:
+        assert entered.wait(5)
+        rv = app.test_client().post("/slow", headers={"Idempotency-Key": "k"})
+        assert rv.status_code == 409
+        assert rv.headers["Retry-After"] == "1"
+    finally:
+        release.set()
+        thread.join(5)
+    assert results[0].status_code == 201
+    rv = app.test_client().post("/slow", headers={"Idempotency-Key": "k"})
+    assert rv.headers["Idempotent-Replayed"] == "true"
+    assert len(runs) == 1
+
+
+def test_scope_keeps_clients_apart(app: Erlen) -> None:
+    runs = []
+
+    @app.post("/x")
+    @idempotent(store=MemoryIdempotencyStore(), scope=lambda: request.headers["X-User"])
+    def x() -> t.Any:
+        runs.append(1)
+        return {"n": len(runs)}
+
+    client = app.test_client()
+    a = client.post("/x", headers={"Idempotency-Key": "k", "X-User": "a"})
+    b = client.post("/x", headers={"Idempotency-Key": "k", "X-User": "b"})
+    assert (a.json, b.json) == ({"n": 1}, {"n": 2})
+
+
+def test_lease_expiry_lets_a_dead_claim_go() -> None:
+    now = [1000.0]
+    store = MemoryIdempotencyStore(clock=lambda: now[0])
+    assert store.claim("k", "fp", lease=10) is None
+    assert store.claim("k", "fp", lease=10) == {"fp": "fp", "done": False, "at": 1000.0}
+    now[0] += 11
+    assert store.claim("k", "fp", lease=10) is None
