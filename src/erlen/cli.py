@@ -311,18 +311,22 @@ class AppGroup(click.Group):
 
 
 def load_dotenv(
-    path: str | os.PathLike[str] | None = None, load_defaults: bool = True
+    path: str | os.PathLike[str] | None = None,
+    load_defaults: bool = True,
+    *,
+    default_files: tuple[str, ...] = (".erlenenv", ".env"),
 ) -> bool:
-    """Load ``.erlenenv`` and ``.env`` (found upward from the cwd) and ``path``.
+    """Load ``default_files`` (found upward from the cwd), then ``path``.
 
-    Variables already set in the environment win; ``path`` wins over the
-    defaults.  Needs python-dotenv; without it a hint is printed when one of
-    the files exists.  Returns whether anything was loaded.
+    Later files win over earlier ones; variables already set in the
+    environment win over all of them.  Needs python-dotenv; without it a hint
+    is printed when one of the files exists.  Returns whether anything was
+    loaded.  Compat mode passes Flask's ``.flaskenv``.
     """
     try:
         import dotenv
     except ImportError:
-        if path or os.path.isfile(".env") or os.path.isfile(".erlenenv"):
+        if path or any(os.path.isfile(name) for name in default_files):
             click.secho(
                 " * Tip: there are .env files present. Install python-dotenv"
                 " to use them.",
@@ -332,7 +336,7 @@ def load_dotenv(
         return False
     data: dict[str, str | None] = {}
     if load_defaults:
-        for name in (".erlenenv", ".env"):
+        for name in default_files:
             found = dotenv.find_dotenv(name, usecwd=True)
             if found:
                 data |= dotenv.dotenv_values(found, encoding="utf-8")

@@ -19,6 +19,7 @@ from erlen.cli import NoAppException
 from erlen.cli import ScriptInfo
 from erlen.cli import _SeparatedPathType as SeparatedPathType
 from erlen.cli import cli as _erlen_cli
+from erlen.cli import load_dotenv as _erlen_load_dotenv
 from erlen.reloader import is_running_from_reloader as is_running_from_reloader
 from erlen.serving import run_simple as run_simple
 from erlen.serving import show_server_banner as show_server_banner
@@ -67,34 +68,8 @@ def get_version(ctx: click.Context, param: click.Parameter, value: t.Any) -> Non
 def load_dotenv(
     path: str | os.PathLike[str] | None = None, load_defaults: bool = True
 ) -> bool:
-    """Flask's ``load_dotenv``: ``.flaskenv`` then ``.env``, then ``path``.
-
-    Later files win over earlier ones; variables already in the environment
-    win over all of them.  Needs python-dotenv.
-    """
-    try:
-        import dotenv
-    except ImportError:
-        if path or os.path.isfile(".env") or os.path.isfile(".flaskenv"):
-            click.secho(
-                " * Tip: there are .env files present. Install python-dotenv"
-                " to use them.",
-                fg="yellow",
-                err=True,
-            )
-        return False
-    data: dict[str, str | None] = {}
-    if load_defaults:
-        for name in (".flaskenv", ".env"):
-            found = dotenv.find_dotenv(name, usecwd=True)
-            if found:
-                data |= dotenv.dotenv_values(found, encoding="utf-8")
-    if path is not None and os.path.isfile(path):
-        data |= dotenv.dotenv_values(path, encoding="utf-8")
-    for key, value in data.items():
-        if key not in os.environ and value is not None:
-            os.environ[key] = value
-    return bool(data)
+    """Flask's ``load_dotenv``: ``.flaskenv`` then ``.env``, then ``path``."""
+    return _erlen_load_dotenv(path, load_defaults, default_files=(".flaskenv", ".env"))
 
 
 def _skip_dotenv() -> bool:
