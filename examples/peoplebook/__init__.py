@@ -1,9 +1,12 @@
 """peoplebook: the erlen example application, end to end.
 
-Accounts (register, log in with remember-me, log out), a book of people with
-pagination and forms, a theme preference in a plain cookie, and a JSON API
-under ``/api`` (CRUD, CSV export, avatar upload, stats) that a front end on
-another origin may call.  Settings come from the environment (``config.py``).
+Accounts (register with a welcome email, log in with remember-me, log out),
+a book of people with pagination and forms, a theme preference in a plain
+cookie, a typed JSON API under ``/api`` (CRUD, CSV export, avatar upload,
+stats) that a front end on another origin may call, documented at
+``/docs``; ``/healthz`` and ``/readyz`` for load balancers, and Flask-Admin
+at ``/admin`` when it is installed.  Settings come from the environment
+(``config.py``).
 
 Start it from ``examples/``::
 
@@ -21,12 +24,16 @@ from pathlib import Path
 
 from erlen import Erlen
 from erlen import request
+from erlen.api import enable_docs
 from erlen.cors import CORS
+from erlen.forms import init_app as init_forms
+from erlen.health import register_health
 
 from . import config as _config
 from .extensions import csrf
 from .extensions import db
 from .extensions import login_manager
+from .extensions import mail
 from .extensions import migrate
 
 
@@ -49,6 +56,8 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Erlen:
     db.init_app(app)
     migrate.init_app(app)
     csrf.init_app(app)
+    mail.init_app(app)
+    init_forms(app)  # render_field / render_errors in the templates
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see this page."
@@ -61,8 +70,14 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Erlen:
         resources={"/api/*": {}},
         origins=app.config["API_ORIGINS"],
         supports_credentials=True,
-        allow_headers=["Content-Type", "X-CSRFToken"],
-        expose_headers=["Link", "Location", "X-Total-Count", "Content-Disposition"],
+        allow_headers=["Content-Type", "X-CSRFToken", "Idempotency-Key"],
+        expose_headers=[
+            "Link",
+            "Location",
+            "X-Total-Count",
+            "Content-Disposition",
+            "Idempotent-Replayed",
+        ],
         max_age=600,
     )
 
@@ -74,6 +89,13 @@ def create_app(config: t.Mapping[str, t.Any] | None = None) -> Erlen:
         return {"theme": current_theme(request)}
 
     app.autodiscover(f"{__name__}.controllers")
+    enable_docs(app)  # /docs and /openapi.json; OPENAPI_DOCS=False hides them
+    register_health(app)  # /healthz; /readyz checks the database (and Redis)
+    from .admin import init_admin
+    from .commands import init_commands
+
+    init_admin(app)
+    init_commands(app)
     return app
 
 

@@ -35,6 +35,14 @@ DEFAULTS: dict[str, t.Any] = {
     "THEMES": ("light", "dark"),
     "REMEMBER_COOKIE_DURATION": 30 * 24 * 3600,
     "SESSION_COOKIE_NAME": "peoplebook_session",
+    # Mail is printed to the console; PEOPLEBOOK_MAIL_BACKEND=smtp and
+    # PEOPLEBOOK_MAIL_SERVER=... send it for real (docs/mail.md).
+    "MAIL_BACKEND": "console",
+    "MAIL_DEFAULT_SENDER": ("peoplebook", "noreply@peoplebook.example"),
+    "OPENAPI_TITLE": "peoplebook API",
+    "OPENAPI_VERSION": "1.0.0",
+    # /admin when Flask-Admin is installed (None); False turns it off.
+    "ADMIN": None,
 }
 
 

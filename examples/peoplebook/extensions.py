@@ -1,9 +1,10 @@
 """The batteries, created unbound here and bound in ``create_app``.
 
-(CORS is made per app in ``create_app``: its policies come from the config.)
+(CORS is made per app in ``create_app``: its policies come from the config;
+so is the optional admin, ``admin.py``.)
 
-Controllers and models import them from this module; a new battery (mail,
-admin, health checks) is one more instance here and one ``init_app`` line.
+Controllers and models import them from this module; a new battery is one
+more instance here and one ``init_app`` line.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from erlen.auth import LoginManager
 from erlen.csrf import CSRFProtect
 from erlen.db import Migrate
 from erlen.db import SQLAlchemy
+from erlen.mail import Mail
 
 #: The committed Alembic revisions, found from any working folder.
 MIGRATIONS = str(Path(__file__).parent / "migrations")
@@ -35,3 +37,4 @@ db = SQLAlchemy(
 migrate = Migrate(db=db, directory=MIGRATIONS)
 login_manager = LoginManager()
 csrf = CSRFProtect()
+mail = Mail()

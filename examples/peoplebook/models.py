@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
 
 from erlen.auth import UserMixin
+from erlen.db.idempotency import keys_table
 
 from .extensions import db
 from .extensions import login_manager
@@ -32,6 +33,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
     name: Mapped[str] = mapped_column(sa.String(100))
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # May open /admin; set with ``python -m peoplebook make-admin EMAIL``.
+    is_admin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # Replaced at logout: every login made before stops working (docs/auth.md).
     session_token: Mapped[str] = mapped_column(sa.String(64), default=_token)
     created_at: Mapped[datetime] = mapped_column(
@@ -102,6 +105,11 @@ class Avatar(db.Model):  # type: ignore[name-defined,misc]
     updated_at: Mapped[datetime] = mapped_column(
         sa.DateTime(timezone=True), default=_now, onupdate=_now
     )
+
+
+# The Idempotency-Key table of erlen.idempotency, in this app's metadata so
+# the migrations create it (and autogenerate never proposes to drop it).
+keys_table.to_metadata(db.metadata)
 
 
 @login_manager.user_loader

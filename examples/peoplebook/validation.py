@@ -1,106 +1,57 @@
-"""Checks shared by the HTML forms and the JSON API.
+"""The rules for a person and an account, shared by the forms and the API.
 
-Each returns ``(clean, errors)``: the cleaned values, and a list of messages
-per field.  The form views show the messages next to the fields; the API
-answers 422 with them.
+The types (a string, an integer or null) are checked before a view runs:
+by ``erlen.api`` for JSON (``schemas.py``) and by WTForms for the HTML forms
+(``forms.py``).  What a type cannot say — an email's shape, an age's range —
+is checked here, once, so both sides refuse the same values with the same
+words.  Each ``clean_*`` returns the normalised value or raises
+:class:`Invalid` with a message that follows the field's name.
 """
 
 from __future__ import annotations
 
 import re
-import typing as t
 
-Errors = dict[str, list[str]]
-
-PERSON_FIELDS = ("name", "email", "age")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_NAME = 100
+MAX_EMAIL = 254
+MAX_AGE = 150
 MIN_PASSWORD = 8
 MAX_PASSWORD = 1024
 
 
-def _email(value: t.Any, errors: Errors) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        errors.setdefault("email", []).append("is required")
-        return None
-    value = value.strip().lower()
-    if len(value) > 254 or not _EMAIL.match(value):
-        errors.setdefault("email", []).append("must be an email address")
-        return None
+class Invalid(ValueError):
+    """A value breaks a rule; ``str(e)`` is the message ("is required")."""
+
+
+def clean_name(value: str | None) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise Invalid("is required")
+    if len(value) > MAX_NAME:
+        raise Invalid(f"must be at most {MAX_NAME} characters")
     return value
 
 
-def _name(value: t.Any, errors: Errors) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        errors.setdefault("name", []).append("is required")
-        return None
-    value = " ".join(value.split())
-    if len(value) > 100:
-        errors.setdefault("name", []).append("must be at most 100 characters")
-        return None
+def clean_email(value: str | None) -> str:
+    value = (value or "").strip().lower()
+    if not value:
+        raise Invalid("is required")
+    if len(value) > MAX_EMAIL or not _EMAIL.match(value):
+        raise Invalid("must be an email address")
     return value
 
 
-def _age(value: t.Any, errors: Errors, *, from_form: bool) -> tuple[bool, int | None]:
-    """(ok, age); a form sends text, JSON sends a number or null."""
-    if value is None or (from_form and value.strip() == ""):
-        return True, None
-    if from_form:
-        if not value.strip().isdigit():
-            errors.setdefault("age", []).append("must be a whole number")
-            return False, None
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 150:
-        errors.setdefault("age", []).append("must be an integer from 0 to 150")
-        return False, None
-    return True, value
+def clean_age(value: int | None) -> int | None:
+    if value is not None and not 0 <= value <= MAX_AGE:
+        raise Invalid(f"must be a whole number from 0 to {MAX_AGE}")
+    return value
 
 
-def validate_person(
-    data: t.Any, *, partial: bool = False, from_form: bool = False
-) -> tuple[dict[str, t.Any], Errors]:
-    """Clean the fields of a person; ``partial`` allows missing fields (PATCH)."""
-    if not isinstance(data, t.Mapping):
-        return {}, {"": ["the body must be a JSON object"]}
-    errors: Errors = {}
-    clean: dict[str, t.Any] = {}
-    if not from_form:
-        for key in data:
-            if key not in PERSON_FIELDS:
-                errors.setdefault(str(key), []).append("unknown field")
-    if "name" in data or not partial:
-        name = _name(data.get("name"), errors)
-        if name is not None:
-            clean["name"] = name
-    if "email" in data or not partial:
-        email = _email(data.get("email"), errors)
-        if email is not None:
-            clean["email"] = email
-    if "age" in data or not partial:
-        ok, age = _age(data.get("age"), errors, from_form=from_form)
-        if ok:
-            clean["age"] = age
-    return clean, errors
-
-
-def validate_registration(form: t.Mapping[str, str]) -> tuple[dict[str, str], Errors]:
-    """Name, email and a password typed twice."""
-    errors: Errors = {}
-    clean: dict[str, str] = {}
-    name = _name(form.get("name"), errors)
-    if name is not None:
-        clean["name"] = name
-    email = _email(form.get("email"), errors)
-    if email is not None:
-        clean["email"] = email
-    password = form.get("password") or ""
-    if len(password) < MIN_PASSWORD:
-        errors.setdefault("password", []).append(
-            f"must be at least {MIN_PASSWORD} characters"
-        )
-    elif len(password) > MAX_PASSWORD or "\0" in password:
-        errors.setdefault("password", []).append("is not a usable password")
-    elif password != form.get("confirm"):
-        errors.setdefault("confirm", []).append("does not match the password")
-    else:
-        clean["password"] = password
-    return clean, errors
+def check_password(value: str | None) -> str:
+    value = value or ""
+    if len(value) < MIN_PASSWORD:
+        raise Invalid(f"must be at least {MIN_PASSWORD} characters")
+    if len(value) > MAX_PASSWORD or "\0" in value:
+        raise Invalid("is not a usable password")
+    return value

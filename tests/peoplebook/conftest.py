@@ -31,11 +31,19 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
             "SECRET_KEY": "template",
+            "ADMIN": False,  # session-scoped: made before no_admin_by_default
         }
     )
     upgrade(app)
     dispose(app)
     return path
+
+
+@pytest.fixture(autouse=True)
+def no_admin_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Flask-Admin needs compat mode, which changes this whole process: only
+    test_peoplebook_admin.py turns it on (and off again)."""
+    monkeypatch.setenv("PEOPLEBOOK_ADMIN", "false")
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -126,6 +126,19 @@ def test_register_login_add_theme_logout(page: t.Any) -> None:
     page.click("nav >> text=Dashboard")
     expect(page.locator("body")).to_have_class("theme-dark")
 
+    # The API's documentation: /docs lists the typed endpoints, and its
+    # explorer calls them with this browser's login.
+    page.goto("/docs")
+    page.wait_for_selector("details.op")
+    ops = page.locator("details.op")
+    expect(ops.filter(has_text="/api/people/{person_id}").first).to_be_attached()
+    listing = ops.filter(has_text="List the people of your book").first
+    listing.locator("summary").click()
+    listing.get_by_role("button", name="Send").click()
+    expect(listing.locator("p.status")).to_contain_text("200")
+    expect(listing.locator("pre").first).to_contain_text("grace@example.com")
+    page.goto("/dashboard")
+
     page.click("#logout")
     expect(page.locator(".flash.info")).to_have_text("You are logged out.")
     cookies = {c["name"] for c in page.context.cookies()}

@@ -85,7 +85,7 @@ class Browser:
         self, path: str, page: str, **fields: str
     ) -> tuple[int, dict[str, str], str]:
         _, _, html = self.get(page)
-        token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+        token = re.search(r'name="csrf_token"[^>]*? value="([^"]+)"', html)
         assert token, f"no CSRF token on {page}"
         from urllib.parse import urlencode
 

@@ -12,21 +12,18 @@ from erlen import current_app
 from erlen import flash
 from erlen import redirect
 from erlen import render_template
-from erlen import request
 from erlen import url_for
 from erlen.auth import current_user
 from erlen.auth import login_required
 
 from ..extensions import db
+from ..forms import PersonForm
 from ..models import Person
-from ..validation import validate_person
 
 bp = Blueprint("people", __name__, url_prefix="/people")
 
 
-def _page(
-    form: t.Mapping[str, str], errors: dict[str, list[str]], status: int
-) -> t.Any:
+def _page(form: PersonForm, status: int) -> t.Any:
     # A bad ?page= shows the nearest page rather than an error.
     page = db.paginate(
         sa.select(Person)
@@ -36,29 +33,33 @@ def _page(
         max_per_page=100,
         error_out=False,
     )
-    html = render_template("people/list.html", page=page, form=form, errors=errors)
-    return html, status
+    return render_template("people/list.html", page=page, form=form), status
 
 
 @bp.get("")
 @login_required
 def index() -> t.Any:
-    return _page({}, {}, 200)
+    return _page(PersonForm(), 200)
 
 
 @bp.post("")
 @login_required
 def add() -> t.Any:
-    clean, errors = validate_person(request.form, from_form=True)
-    if not errors:
-        db.session.add(Person(owner_id=current_user.id, **clean))
-        try:
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            errors = {"email": ["is already in your book"]}
-        else:
-            flash(f"Added {clean['name']}.", "success")
-            return redirect(url_for("people.index"))
-    form = {k: request.form.get(k, "") for k in ("name", "email", "age")}
-    return _page(form, errors, 422)
+    form = PersonForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    person = Person(
+        owner_id=current_user.id,
+        name=form.name.data,
+        email=form.email.data,
+        age=form.age.data,
+    )
+    db.session.add(person)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.email.errors = ["Email is already in your book."]
+        return _page(form, 422)
+    flash(f"Added {person.name}.", "success")
+    return redirect(url_for("people.index"))

@@ -12,18 +12,21 @@ from erlen import request
 from erlen import url_for
 
 from .. import theme
+from ..forms import PreferencesForm
 
 bp = Blueprint("preferences", __name__)
 
 
 @bp.route("/preferences", methods=["GET", "POST"])
 def preferences() -> t.Any:
-    if request.method == "GET":
-        return render_template("preferences.html", themes=theme.themes())
-    choice = request.form.get("theme", "")
-    if choice not in theme.themes():
+    form = PreferencesForm(theme.themes())
+    if not form.is_submitted():
+        form.theme.data = theme.current_theme(request)
+        return render_template("preferences.html", form=form)
+    if not form.validate():
         flash("Pick one of the listed themes.", "error")
-        return render_template("preferences.html", themes=theme.themes()), 422
+        return render_template("preferences.html", form=form), 422
+    choice = form.theme.data
     response = redirect(url_for("preferences.preferences"))
     response.set_cookie(
         theme.COOKIE,

@@ -4,7 +4,8 @@
 ``GET /api/session``               who is logged in, and a CSRF token
 ``GET /api/people``                paginated list (``Link``, ``X-Total-Count``)
 ``POST /api/people``               201 + ``Location``; 409 duplicate email,
-                                   422 invalid fields, 415 not JSON
+                                   422 invalid fields, 415 not JSON;
+                                   ``Idempotency-Key`` makes retries safe
 ``GET|PUT|PATCH /api/people/<id>`` the person, or a 404 problem
 ``DELETE /api/people/<id>``        204
 ``GET /api/people.csv``            the book as a CSV download
@@ -15,11 +16,12 @@
 =================================  ==========================================
 
 Every endpoint but ``/api/session`` needs a login (401 otherwise); errors
-are ``application/problem+json``.  Unsafe methods need the ``X-CSRFToken``
-header: a custom header cannot be sent cross-origin without a CORS
-preflight, which only ``API_ORIGINS`` pass.  The app-wide form check is
-switched off here because its https Referer rule would refuse exactly those
-allowed front ends.
+are ``application/problem+json``, and a 422 lists every field error.  The
+people endpoints are typed (``erlen.api``), so ``/docs`` documents them.
+Unsafe methods need the ``X-CSRFToken`` header: a custom header cannot be
+sent cross-origin without a CORS preflight, which only ``API_ORIGINS``
+pass.  The app-wide form check is switched off here because its https
+Referer rule would refuse exactly those allowed front ends.
 """
 
 from __future__ import annotations

@@ -1,18 +1,27 @@
-"""People CRUD, scoped to the logged-in user's book."""
+"""People CRUD, scoped to the logged-in user's book, with typed parameters.
+
+``Body[PersonIn]`` and ``Query[int]`` are validated by erlen before a handler
+runs; see ``schemas.py`` for the shapes and the extra rules.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import typing as t
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from erlen import request
 from erlen import url_for
+from erlen.api import Body
+from erlen.api import Query
+from erlen.api import doc
+from erlen.api import to_builtins
+from erlen.api import validation_error
 from erlen.auth import current_user
 from erlen.auth import login_required
+from erlen.idempotency import idempotent
 from erlen.jsonapi import json_abort
-from erlen.jsonapi import page_args
 from erlen.jsonapi import paginate
 from erlen.views import MethodView
 
@@ -20,12 +29,23 @@ from ...extensions import db
 from ...models import Avatar
 from ...models import Person
 from ...models import people_json
-from ...validation import validate_person
+from ...schemas import PersonIn
+from ...schemas import PersonOut
+from ...schemas import PersonPage
+from ...schemas import PersonPatch
+from ...schemas import check_person
 from . import bp
+
+MAX_PER_PAGE = 100
+#: The largest id a database integer holds; a bigger one is simply not there
+#: (the ``<int:...>`` converter takes any size, the database driver does not).
+MAX_ID = 2**31 - 1
 
 
 def get_person_or_404(person_id: int) -> Person:
     """The user's person; someone else's is a 404 too (no existence leak)."""
+    if person_id > MAX_ID:
+        json_abort(404, f"There is no person {person_id}.")
     person = db.session.execute(
         sa.select(Person).where(
             Person.id == person_id, Person.owner_id == current_user.id
@@ -34,13 +54,6 @@ def get_person_or_404(person_id: int) -> Person:
     if person is None:
         json_abort(404, f"There is no person {person_id}.")
     return person
-
-
-def _fields(partial: bool) -> dict[str, t.Any]:
-    clean, errors = validate_person(request.get_json(), partial=partial)
-    if errors:
-        json_abort(422, "The person is not valid.", errors=errors)
-    return clean
 
 
 def _save(person: Person) -> None:
@@ -57,57 +70,99 @@ def _save(person: Person) -> None:
         )
 
 
-def _json(person: Person) -> dict[str, t.Any]:
-    return people_json([person])[0]
+def _out(person: Person) -> PersonOut:
+    return PersonOut(**people_json([person])[0])
 
 
+def _owner() -> t.Any:
+    return current_user.id
+
+
+# ``login_required`` on each handler rather than in ``decorators``: a typed
+# handler then checks the login before validating (anonymous clients get the
+# 401, never a 422 describing the schema), and /docs marks it as needing one.
 class PeopleAPI(MethodView):
-    decorators = [login_required]
+    @login_required
+    def get(self, page: Query[int] = 1, per_page: Query[int] = 20) -> PersonPage:
+        """List the people of your book, oldest first, a page at a time.
 
-    def get(self) -> t.Any:
-        page, per_page = page_args(default_per_page=20, max_per_page=100)
+        The answer also has ``Link`` (next, prev, first, last) and
+        ``X-Total-Count`` headers.
+        """
+        errors: list[tuple[tuple[str | int, ...], str, str]] = []
+        if page < 1:
+            errors.append((("query", "page"), "must be 1 or more", "value"))
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            message = f"must be from 1 to {MAX_PER_PAGE}"
+            errors.append((("query", "per_page"), message, "value"))
+        if errors:
+            raise validation_error(errors)
         query = (
             sa.select(Person)
             .where(Person.owner_id == current_user.id)
             .order_by(Person.id)
         )
         pagination = db.paginate(query, page=page, per_page=per_page, error_out=False)
-        return _page(pagination)
+        items = people_json(list(pagination.items))
+        by_id = {item["id"]: item for item in items}
+        # The body has PersonPage's shape; paginate() adds the headers, and
+        # erlen sends a Response as it is.
+        response = paginate(pagination, serializer=lambda p: by_id[p.id])
+        return t.cast(PersonPage, response)
 
-    def post(self) -> t.Any:
-        person = Person(owner_id=current_user.id, **_fields(partial=False))
-        _save(person)
-        location = url_for("api.person", person_id=person.id, _external=True)
-        return _json(person), 201, {"Location": location}
+    @doc(status=201, responses={409: "Another person in your book has this email"})
+    @login_required
+    def post(self, person: Body[PersonIn]) -> tuple[PersonOut, int, dict[str, str]]:
+        """Add a person.  Send ``Idempotency-Key`` to make a retry safe."""
+        return t.cast("tuple[PersonOut, int, dict[str, str]]", _create(person))
 
 
-def _page(pagination: t.Any) -> t.Any:
-    items = people_json(list(pagination.items))
-    by_id = {item["id"]: item for item in items}
-    return paginate(pagination, serializer=lambda p: by_id[p.id])
+@idempotent(scope=_owner)
+def _create(person: PersonIn) -> tuple[t.Any, int, dict[str, str]]:
+    """The insert, once per ``Idempotency-Key`` of this user.
+
+    ``@idempotent`` stores the response it sees, so the body is serialised
+    here rather than by the typed view around it; erlen sends the stored
+    (or replayed) Response as it is.
+    """
+    fields = check_person(dataclasses.asdict(person))
+    row = Person(owner_id=current_user.id, **fields)
+    _save(row)
+    location = url_for("api.person", person_id=row.id, _external=True)
+    return to_builtins(_out(row)), 201, {"Location": location}
 
 
 class PersonAPI(MethodView):
-    decorators = [login_required]
+    @doc(responses={404: "No such person in your book"})
+    @login_required
+    def get(self, person_id: int) -> PersonOut:
+        """One person."""
+        return _out(get_person_or_404(person_id))
 
-    def get(self, person_id: int) -> t.Any:
-        return _json(get_person_or_404(person_id))
+    @doc(responses={404: "No such person in your book", 409: "Email taken"})
+    @login_required
+    def put(self, person_id: int, person: Body[PersonIn]) -> PersonOut:
+        """Replace a person's fields (a missing age becomes null)."""
+        row = get_person_or_404(person_id)
+        for key, value in check_person(dataclasses.asdict(person)).items():
+            setattr(row, key, value)
+        _save(row)
+        return _out(row)
 
-    def put(self, person_id: int) -> t.Any:
-        person = get_person_or_404(person_id)
-        for key, value in _fields(partial=False).items():
-            setattr(person, key, value)
-        _save(person)
-        return _json(person)
+    @doc(responses={404: "No such person in your book", 409: "Email taken"})
+    @login_required
+    def patch(self, person_id: int, changes: Body[PersonPatch]) -> PersonOut:
+        """Change some of a person's fields."""
+        row = get_person_or_404(person_id)
+        for key, value in check_person(changes).items():
+            setattr(row, key, value)
+        _save(row)
+        return _out(row)
 
-    def patch(self, person_id: int) -> t.Any:
-        person = get_person_or_404(person_id)
-        for key, value in _fields(partial=True).items():
-            setattr(person, key, value)
-        _save(person)
-        return _json(person)
-
-    def delete(self, person_id: int) -> t.Any:
+    @doc(status=204, responses={404: "No such person in your book"})
+    @login_required
+    def delete(self, person_id: int) -> tuple[str, int]:
+        """Remove a person and their avatar."""
         person = get_person_or_404(person_id)
         db.session.execute(sa.delete(Avatar).where(Avatar.person_id == person.id))
         db.session.delete(person)
