@@ -211,6 +211,41 @@ def test_connection_killed_mid_request_rolls_back(
             db.engine.dispose()
 
 
+def test_connection_killed_after_the_view_is_not_a_500(
+    app: Erlen, db_url: str, server: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restart between the view's last query and teardown: the view's
+    answer stands; the failed rollback at close is one warning, not a 500."""
+    db = SQLAlchemy(app)
+    who, kill = _kill_sql(server)
+    admin = _admin_engine(db_url)
+
+    @app.get("/read")
+    def read() -> t.Any:
+        pid = db.session.execute(sa.text(who)).scalar()  # opens a transaction
+        with admin.connect() as conn:
+            conn.exec_driver_sql(kill.format(int(pid)))
+        return "read", 200
+
+    @app.get("/again")
+    def again() -> t.Any:
+        return str(db.session.execute(sa.text("SELECT 1")).scalar())
+
+    try:
+        client = app.test_client()
+        with caplog.at_level(logging.WARNING):
+            rv = client.get("/read")
+        assert (rv.status_code, rv.text) == (200, "read")
+        assert any("teardown" in r.getMessage() for r in caplog.records)
+        assert not any(r.exc_info for r in caplog.records)
+        rv = client.get("/again")
+        assert (rv.status_code, rv.text) == (200, "1")
+    finally:
+        admin.dispose()
+        with app.app_context():
+            db.engine.dispose()
+
+
 def test_is_unavailable_classifies() -> None:
     refused = sa.exc.OperationalError(None, None, Exception("refused"))
     assert is_unavailable(refused)

@@ -5,7 +5,9 @@ The extension holds no app: engines live per app (created in
 by the active context, removed when that context tears down.  Removing closes
 the session, which rolls back what was not committed and returns the
 connection to the pool — so a view that raises loses nothing already
-committed and leaks no connection.
+committed and leaks no connection.  A closed session nobody else holds,
+with its settings untouched, is kept and handed to the next context instead
+of a new one (:mod:`erlen.db.recycle`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from .model import make_declarative_base
 from .pagination import Pagination
 from .pagination import SelectPagination
 from .query import Query
+from .recycle import Recycler
 from .session import Session
 
 if t.TYPE_CHECKING:
@@ -96,6 +99,9 @@ class SQLAlchemy:
         self._app_engines: weakref.WeakKeyDictionary[
             Erlen, dict[str | None, Engine]
         ] = weakref.WeakKeyDictionary()
+        self._app_recyclers: weakref.WeakKeyDictionary[Erlen, Recycler] = (
+            weakref.WeakKeyDictionary()
+        )
         options = dict(session_options or {})
         options.setdefault("class_", Session)
         options.setdefault("query_cls", query_class)
@@ -141,6 +147,7 @@ class SQLAlchemy:
         if uri is not None:
             binds[None] = uri
         engines = self._app_engines.setdefault(app, {})
+        self._app_recyclers[app] = Recycler()
         for key, value in binds.items():
             options = (
                 {**common, **value}
@@ -204,14 +211,53 @@ class SQLAlchemy:
 
     def _make_session(self, **kwargs: t.Any) -> Session:
         engines = self.engines
-        kwargs.setdefault("bind", engines.get(None))
-        return t.cast(Session, self._sessionmaker(engines=engines, **kwargs))
+        if kwargs:  # db.session(bind=...) : a one-off, never reused
+            kwargs.setdefault("bind", engines.get(None))
+            return t.cast(Session, self._sessionmaker(engines=engines, **kwargs))
+        app = _cv_context.get().app
+        recycler = self._app_recyclers.get(app)
+        if recycler is not None:
+            session = recycler.take()
+            if session is not None:
+                return t.cast(Session, session)
+        session = self._sessionmaker(engines=engines, bind=engines.get(None))
+        if recycler is not None:
+            recycler.made(session)
+        return t.cast(Session, session)
 
     def _teardown_session(self, exc: BaseException | None) -> None:
+        """Close the context's session: rollback, connection back to the
+        pool, objects detached; a session left as new is kept for reuse."""
         # PERF: a context that never made g never made a session either.
         ctx = _cv_context.get(None)
-        if ctx is not None and ctx._g is not None:
+        if ctx is None or ctx._g is None:
+            return
+        try:
+            self._close_context_session(ctx)
+        except (sa_exc.OperationalError, sa_exc.InterfaceError) as e:
+            # The connection died after the view was done (a database
+            # restart): the rollback at close cannot reach the server, which
+            # drops the transaction itself; SQLAlchemy has invalidated the
+            # connection.  The response is already made: not a 500.
+            if not _unavailable.is_unavailable(e):
+                raise
+            ctx.app.logger.warning(
+                "Database connection lost at teardown: %s", _unavailable.summary(e)
+            )
+
+    def _close_context_session(self, ctx: t.Any) -> None:
+        registry = self.session.registry
+        sessions = getattr(registry, "registry", None)
+        recycler = self._app_recyclers.get(ctx.app)
+        if recycler is None or type(sessions) is not dict:
             self.session.remove()
+            return
+        key = id(ctx._g)  # _scope_key's
+        if key in sessions:
+            # Out of the registry first: a failed close leaves no session
+            # behind for a later context whose g reuses the id.  Passed on
+            # directly, so the recycler sees it held by nobody else.
+            recycler.close(sessions.pop(key))
 
     def _shell_context(self) -> dict[str, t.Any]:
         names: dict[str, t.Any] = {"db": self}

@@ -42,7 +42,8 @@ def is_unavailable(error: BaseException) -> bool:
     return False
 
 
-def _summary(error: BaseException) -> str:
+def summary(error: BaseException) -> str:
+    """One log line for ``error``: the driver's exception and its first line."""
     orig = getattr(error, "orig", None) or error
     lines = str(orig).strip().splitlines()
     return f"{type(orig).__name__}: {lines[0] if lines else ''}"[:300]
@@ -64,7 +65,7 @@ def register(app: Erlen, db: SQLAlchemy) -> None:
         where = ""
         if ctx is not None and ctx.request is not None:
             where = f" on {ctx.request.method} {ctx.request.path}"
-        app.logger.error("Database unavailable%s: %s", where, _summary(error))
+        app.logger.error("Database unavailable%s: %s", where, summary(error))
         retry_after = app.config.get("SQLALCHEMY_UNAVAILABLE_RETRY_AFTER", 5)
         return app.handle_http_exception(
             ServiceUnavailable(MESSAGE, retry_after=retry_after)
