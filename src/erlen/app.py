@@ -700,8 +700,22 @@ class Erlen(Scaffold):
                     and not self.config["DEBUG"]
                 ):
                     # PERF: hand the stored routing error straight to the
-                    # handlers instead of raising it again (bench `404`).
-                    rv = self.handle_user_exception(request.routing_exception)  # type: ignore[arg-type]
+                    # handlers instead of raising it again (bench `404`);
+                    # with no handlers and no trapping, it is the answer.
+                    # (Extensions such as Flask-RESTful patch the handlers
+                    # on the app: then they run.)
+                    config = self.config
+                    if (
+                        self.error_handler_spec
+                        or config["TRAP_HTTP_EXCEPTIONS"]
+                        or config["TRAP_BAD_REQUEST_ERRORS"]
+                        or not self._plain_error_handling
+                        or "handle_user_exception" in self.__dict__
+                        or "handle_http_exception" in self.__dict__
+                    ):
+                        rv = self.handle_user_exception(request.routing_exception)  # type: ignore[arg-type]
+                    else:
+                        rv = request.routing_exception
                 else:
                     rv = self.dispatch_request(ctx)
         except Exception as e:
@@ -798,10 +812,11 @@ class Erlen(Scaffold):
             session is None
             and "HTTP_COOKIE" in ctx.request.environ
             and self.config["SESSION_REFRESH_EACH_REQUEST"]
-            and self.session_interface.get_cookie_name(self) in ctx.request.cookies
+            and _may_refresh(self, ctx.request)
         ):
             # A permanent session slides its expiry even when the view never
-            # touched it; only requests carrying the session cookie pay for it.
+            # touched it; only requests carrying a cookie that may hold one
+            # pay for opening it.
             try:
                 session = ctx.session
             except HTTPException:
@@ -1114,6 +1129,16 @@ class Erlen(Scaffold):
         """True unless a subclass overrides ``raise_routing_exception``."""
         return type(self).raise_routing_exception is Erlen.raise_routing_exception
 
+    @cached_property
+    def _plain_error_handling(self) -> bool:
+        """True unless a subclass overrides the HTTP error handling."""
+        cls = type(self)
+        return (
+            cls.handle_user_exception is Erlen.handle_user_exception
+            and cls.handle_http_exception is Erlen.handle_http_exception
+            and cls.trap_http_exception is Erlen.trap_http_exception
+        )
+
     def handle_exception(self, e: Exception) -> Response:
         """An exception nothing handled: log it and answer a generic 500.
 
@@ -1196,6 +1221,17 @@ def _typed(view_func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
     from .api.signature import typed_view
 
     return typed_view(view_func) or view_func
+
+
+def _may_refresh(app: Erlen, request: Request) -> bool:
+    """Whether the untouched session must be opened to refresh it (see
+    ``SessionInterface._may_refresh``; a duck-typed interface: if the cookie
+    is there)."""
+    interface = app.session_interface
+    may = getattr(interface, "_may_refresh", None)
+    if may is not None:
+        return bool(may(app, request))
+    return interface.get_cookie_name(app) in request.cookies
 
 
 def _returned_none_error() -> TypeError:

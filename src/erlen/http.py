@@ -642,23 +642,68 @@ def dump_cookie(
     Warns (``UserWarning``) when the result is longer than ``max_size`` bytes,
     the size browsers silently drop; ``max_size=0`` disables the check.
     """
-    if not _TOKEN_RE.fullmatch(key):
-        raise ValueError(f"invalid cookie name {key!r}: it must be an HTTP token")
-    if _UNSAFE_RE.search(value):
-        raise ValueError(f"cookie {key!r} value must not contain CR, LF or NUL")
-    parts = [f"{key}={_quote_cookie_value(value)}"]
+    if key not in _COOKIE_NAMES_OK:
+        if not _TOKEN_RE.fullmatch(key):
+            raise ValueError(f"invalid cookie name {key!r}: it must be an HTTP token")
+        if len(_COOKIE_NAMES_OK) < 256:
+            _COOKIE_NAMES_OK.add(key)
+    if not _COOKIE_VALUE_RE.fullmatch(value):
+        if _UNSAFE_RE.search(value):
+            raise ValueError(f"cookie {key!r} value must not contain CR, LF or NUL")
+        value = _quote_cookie_value(value)
 
     if isinstance(max_age, timedelta):
         max_age = int(max_age.total_seconds())
     elif max_age is not None:
         max_age = int(max_age)
+    # PERF: the attributes around Expires/Max-Age are the same for every
+    # cookie an app sets with the same settings (bench `session`, `cookie`).
+    attrs_key = (domain, secure, httponly, path, samesite, partitioned)
+    attrs = _COOKIE_ATTRS.get(attrs_key)
+    if attrs is None:
+        attrs = _cookie_attrs(domain, secure, httponly, path, samesite, partitioned)
+        if len(_COOKIE_ATTRS) >= 64:
+            _COOKIE_ATTRS.clear()
+        _COOKIE_ATTRS[attrs_key] = attrs
     expires_text = _cookie_expires(max_age, expires)
-    if domain is not None:
-        parts.append(f"Domain={_cookie_domain(domain)}")
-    if expires_text is not None:
-        parts.append(f"Expires={expires_text}")
-    if max_age is not None:
-        parts.append(f"Max-Age={max_age}")
+    if expires_text is None and max_age is None:
+        result = f"{key}={value}{attrs[0]}{attrs[1]}"
+    else:
+        timing = "" if expires_text is None else f"; Expires={expires_text}"
+        if max_age is not None:
+            timing = f"{timing}; Max-Age={max_age}"
+        result = f"{key}={value}{attrs[0]}{timing}{attrs[1]}"
+
+    if max_size and len(result) > max_size // 4:
+        size = len(result.encode())
+        if size > max_size:
+            warnings.warn(
+                f"The {key!r} cookie is too large: {size} bytes, more than the"
+                f" {max_size}-byte limit; browsers may silently ignore it.",
+                UserWarning,
+                stacklevel=2,
+            )
+    return result
+
+
+#: Cookie names already checked to be tokens.
+_COOKIE_NAMES_OK: set[str] = set()
+#: (domain, secure, httponly, path, samesite, partitioned) -> the attribute
+#: text before and after Expires/Max-Age.
+_COOKIE_ATTRS: dict[tuple[t.Any, ...], tuple[str, str]] = {}
+
+
+def _cookie_attrs(
+    domain: str | None,
+    secure: bool,
+    httponly: bool,
+    path: str | None,
+    samesite: str | None,
+    partitioned: bool,
+) -> tuple[str, str]:
+    """``dump_cookie``'s attributes, checked: (before, after) the timing ones."""
+    before = "" if domain is None else f"; Domain={_cookie_domain(domain)}"
+    parts = [""]
     if secure or partitioned:
         parts.append("Secure")
     if httponly:
@@ -670,17 +715,7 @@ def dump_cookie(
         parts.append(f"SameSite={_cookie_samesite(samesite)}")
     if partitioned:
         parts.append("Partitioned")
-
-    result = "; ".join(parts)
-    size = len(result.encode())
-    if max_size and size > max_size:
-        warnings.warn(
-            f"The {key!r} cookie is too large: {size} bytes, more than the"
-            f" {max_size}-byte limit; browsers may silently ignore it.",
-            UserWarning,
-            stacklevel=2,
-        )
-    return result
+    return before, "; ".join(parts) if len(parts) > 1 else ""
 
 
 # --- ETags --------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import json as _json
+import json.encoder as _json_encoder
 import typing as t
 import uuid
 import weakref
@@ -34,6 +35,21 @@ def _default(o: t.Any) -> t.Any:
     if hasattr(o, "__html__"):
         return str(o.__html__())
     raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+def _fast_encoder(
+    ensure_ascii: bool, sort_keys: bool, default: t.Callable[[t.Any], t.Any]
+) -> t.Any:
+    """The C encoder ``JSONEncoder.iterencode`` would build, or None."""
+    make = getattr(_json_encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    strings = (
+        _json_encoder.encode_basestring_ascii
+        if ensure_ascii
+        else _json_encoder.encode_basestring
+    )
+    return make(None, default, strings, None, ":", ",", sort_keys, False, True)
 
 
 class JSONProvider:
@@ -83,6 +99,29 @@ class DefaultJSONProvider(JSONProvider):
     def __init__(self, app: Erlen) -> None:
         super().__init__(app)
         self._encoders: dict[tuple[t.Any, ...], _json.JSONEncoder] = {}
+        self._fast_key: tuple[t.Any, ...] | None = None
+        self._fast: t.Any = None
+
+    def _encode(self, obj: t.Any) -> str:
+        """Compact ``dumps`` with the provider's settings.
+
+        PERF: ``JSONEncoder.encode`` builds a C encoder per call; one built
+        per setting is reused here.  It runs without the circular-reference
+        markers (shared markers would be unsafe across threads), so a cycle
+        ends in RecursionError; the stdlib path then raises its usual
+        ValueError.
+        """
+        key = (self.ensure_ascii, self.sort_keys, self.default)
+        if key != self._fast_key:
+            self._fast = _fast_encoder(*key)
+            self._fast_key = key
+        fast = self._fast
+        if fast is None:
+            return self._encoder(None).encode(obj)
+        try:
+            return "".join(fast(obj, 0))
+        except RecursionError:
+            return self._encoder(None).encode(obj)
 
     def _encoder(self, indent: int | None) -> _json.JSONEncoder:
         key = (self.ensure_ascii, self.sort_keys, indent, self.default)
@@ -104,18 +143,23 @@ class DefaultJSONProvider(JSONProvider):
             kwargs.setdefault("ensure_ascii", self.ensure_ascii)
             kwargs.setdefault("sort_keys", self.sort_keys)
             return _json.dumps(obj, **kwargs)
-        return self._encoder(None).encode(obj)
+        return self._encode(obj)
 
     def loads(self, s: str | bytes, **kwargs: t.Any) -> t.Any:
         return _json.loads(s, **kwargs)
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
-        obj = self._prepare_response_obj(args, kwargs)
-        indent = None
-        if self.compact is False or (self.compact is None and self._app.debug):
-            indent = 2
-        body = self._encoder(indent).encode(obj)
-        return self._app.response_class(f"{body}\n", mimetype=self.mimetype)
+        if kwargs or len(args) != 1:
+            obj = self._prepare_response_obj(args, kwargs)
+        else:
+            obj = args[0]
+        app = self._app
+        compact = self.compact
+        if compact is False or (compact is None and app.debug):
+            body = self._encoder(2).encode(obj)
+        else:
+            body = self._encode(obj)
+        return app.response_class(f"{body}\n", mimetype=self.mimetype)
 
 
 def _app() -> Erlen | None:

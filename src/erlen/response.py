@@ -407,7 +407,12 @@ class Response:
 
     def add_vary(self, *names: str) -> None:
         """Add header names to ``Vary`` without duplicates."""
-        current = [v.strip() for v in self.headers.get("Vary", "").split(",") if v]
+        existing = self.headers.get("Vary")
+        if existing is None and len(names) == 1:
+            # PERF: the usual case, one name and no Vary yet (bench `session`).
+            self.headers.add("Vary", names[0])
+            return
+        current = [v.strip() for v in (existing or "").split(",") if v]
         lowered = {v.lower() for v in current}
         for name in names:
             if name.lower() not in lowered:
@@ -464,22 +469,25 @@ class Response:
         partitioned: bool = False,
     ) -> None:
         """Add a ``Set-Cookie`` header; bad characters raise ValueError."""
-        self.headers.add(
-            "Set-Cookie",
-            dump_cookie(
-                key,
-                value=value,
-                max_age=max_age,
-                expires=expires,
-                path=path,
-                domain=domain,
-                secure=secure,
-                httponly=httponly,
-                samesite=samesite,
-                partitioned=partitioned,
-                max_size=self._max_cookie_size(),
-            ),
+        value = dump_cookie(
+            key,
+            value=value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
+            max_size=self._max_cookie_size(),
         )
+        h = self.headers
+        if h.__class__ is Headers and value.isascii():
+            # PERF: dump_cookie checked every part; Headers.add would again.
+            h._list.append(("Set-Cookie", value))
+        else:
+            h.add("Set-Cookie", value)
 
     def _max_cookie_size(self) -> int:
         """``MAX_COOKIE_SIZE`` of the current app, else the class default."""

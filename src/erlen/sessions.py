@@ -16,17 +16,20 @@ from __future__ import annotations
 
 import hashlib
 import re
+import struct
 import typing as t
 import zlib
+from binascii import a2b_base64
+from binascii import b2a_base64
 from collections.abc import MutableMapping
 from datetime import datetime
 from datetime import timedelta
 from datetime import timezone
+from hmac import compare_digest
 
 from itsdangerous import BadData
 from itsdangerous import TimestampSigner
 from itsdangerous import URLSafeTimedSerializer
-from itsdangerous.encoding import base64_encode
 from itsdangerous.signer import HMACAlgorithm
 from itsdangerous.url_safe import URLSafeSerializerMixin
 
@@ -288,10 +291,32 @@ class SessionInterface:
     def open_session(self, app: Erlen, request: Request) -> SessionMixin | None:
         raise NotImplementedError()
 
+    def _may_refresh(self, app: Erlen, request: Request) -> bool:
+        """Whether a session the view never touched may still need saving
+        (a permanent one slides its expiry); False lets the app skip opening
+        it.  Here: whenever the request carries the session cookie."""
+        return self.get_cookie_name(app) in request.cookies
+
     def save_session(
         self, app: Erlen, session: SessionMixin, response: Response
     ) -> None:
         raise NotImplementedError()
+
+
+_B64_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_B64_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+_int_to_bytes = struct.Struct(">Q").pack
+_bytes_to_int = struct.Struct(">Q").unpack
+
+
+def _b64encode(data: bytes) -> bytes:
+    """itsdangerous's ``base64_encode``: URL-safe, unpadded."""
+    return b2a_base64(data, newline=False).translate(_B64_TO_URLSAFE).rstrip(b"=")
+
+
+def _b64decode(data: bytes) -> bytes:
+    """itsdangerous's ``base64_decode`` (as lenient: stray bytes are skipped)."""
+    return a2b_base64(data.translate(_B64_FROM_URLSAFE) + b"=" * (-len(data) % 4))
 
 
 _IPAD = bytes(x ^ 0x36 for x in range(256))
@@ -360,7 +385,18 @@ class _SessionSerializer(URLSafeTimedSerializer):
 
     def __init__(self, *args: t.Any, **kwargs: t.Any) -> None:
         super().__init__(*args, **kwargs)
-        self._signer = super().make_signer()
+        self._signer: t.Any = super().make_signer()
+        signer = self._signer
+        # The inlined dumps/loads cover the configuration the cookie session
+        # builds; any other takes itsdangerous's own path.
+        self._fast = (
+            type(signer) is _SessionSigner
+            and type(signer.algorithm) is _PaddedHMAC
+            and signer.sep == b"."
+            and not self.fallback_signers
+            and not self.serializer_kwargs
+            and self.is_text_serializer
+        )
 
     def make_signer(self, salt: str | bytes | None = None) -> t.Any:
         # iter_unsigners passes self.salt itself rather than None.
@@ -368,13 +404,69 @@ class _SessionSerializer(URLSafeTimedSerializer):
             return self._signer
         return super().make_signer(salt)
 
+    def dumps(self, obj: t.Any, salt: str | bytes | None = None) -> t.Any:
+        """itsdangerous's ``dumps``, inlined for the usual signer (the bytes
+        are the same: payload, ``.``, timestamp, ``.``, HMAC, all base64)."""
+        signer = self._signer
+        if salt is not None or not self._fast:
+            return super().dumps(obj, salt)
+        value = b"%s.%s" % (
+            self.dump_payload(obj),
+            _b64encode(_int_to_bytes(signer.get_timestamp()).lstrip(b"\0")),
+        )
+        key = signer.derive_key()
+        sig = _b64encode(signer.algorithm.get_signature(key, value))
+        return f"{value.decode()}.{sig.decode()}"
+
+    def loads(  # type: ignore[override]
+        self,
+        s: str | bytes,
+        max_age: int | None = None,
+        return_timestamp: bool = False,
+        salt: str | bytes | None = None,
+    ) -> t.Any:
+        """itsdangerous's ``loads`` for a valid cookie without its generic
+        detours; anything unusual (or wrong) goes the generic way, which
+        raises the exact error itsdangerous would."""
+        if return_timestamp or salt is not None or not self._fast:
+            return super().loads(s, max_age, return_timestamp, salt)
+        data: bytes = s.encode() if isinstance(s, str) else s
+        value, _, sig = data.rpartition(b".")
+        payload, _, stamp = value.rpartition(b".")
+        if not payload or payload[:1] == b".":
+            return super().loads(s, max_age)
+        try:
+            given = _b64decode(sig)
+            signed = _bytes_to_int(_b64decode(stamp).rjust(8, b"\0"))[0]
+        except (ValueError, struct.error):
+            return super().loads(s, max_age)
+        signer = self._signer
+        algorithm = signer.algorithm
+        for secret_key in reversed(signer.secret_keys):
+            good = algorithm.get_signature(signer.derive_key(secret_key), value)
+            if compare_digest(given, good):
+                break
+        else:
+            return super().loads(s, max_age)
+        if max_age is not None:
+            age = signer.get_timestamp() - signed
+            if age > max_age or age < 0:
+                return super().loads(s, max_age)
+        try:
+            return self.serializer.loads(_b64decode(payload).decode())
+        except Exception:
+            return super().loads(s, max_age)
+
     def dump_payload(self, obj: t.Any) -> bytes:
-        data = super(URLSafeSerializerMixin, self).dump_payload(obj)
+        if self._fast:
+            data = self.serializer.dumps(obj).encode()
+        else:
+            data = super(URLSafeSerializerMixin, self).dump_payload(obj)
         if len(data) >= _COMPRESS_FROM:
             compressed = zlib.compress(data)
             if len(compressed) < len(data) - 1:
-                return b"." + base64_encode(compressed)
-        return base64_encode(data)
+                return b"." + _b64encode(compressed)
+        return _b64encode(data)
 
 
 class SecureCookieSessionInterface(SessionInterface):
@@ -444,22 +536,51 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class(new=True)
         return self.session_class(data)
 
+    def _may_refresh(self, app: Erlen, request: Request) -> bool:
+        """Only a permanent session is rewritten untouched, and its payload
+        holds ``"_permanent"``: a peek at the (unverified) payload spares the
+        HMAC and JSON work for every other cookie.  A forged claim only costs
+        the real, verified open."""
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return False
+        cls = type(self)
+        if (
+            cls.open_session is not SecureCookieSessionInterface.open_session
+            or cls.save_session is not SecureCookieSessionInterface.save_session
+            or cls.should_set_cookie is not SessionInterface.should_set_cookie
+            or self.serializer is not session_json_serializer
+            or value[0] == "."  # compressed: open it properly
+        ):
+            return True
+        try:
+            payload = _b64decode(value.partition(".")[0].encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            return True
+        return b'"_permanent"' in payload
+
     def save_session(
         self, app: Erlen, session: SessionMixin, response: Response
     ) -> None:
-        if session.accessed:
-            response.add_vary("Cookie")
+        # Vary: Cookie once, before Set-Cookie, whenever the answer depended
+        # on the cookie or changes it.  (Read ``accessed`` first: the
+        # emptiness test below counts as an access.)
+        accessed = session.accessed
         if not session:
             # An emptied session deletes the cookie; one never filled sets none.
             if session.modified:
+                response.add_vary("Cookie")
                 self.delete_session_cookie(app, response)
+            elif accessed:
                 response.add_vary("Cookie")
             return
         if not self.should_set_cookie(app, session):
+            if accessed:
+                response.add_vary("Cookie")
             return
         serializer = self.get_signing_serializer(app)
         if serializer is None:  # the key was removed mid-request
             raise RuntimeError(_NO_SECRET_KEY)
+        response.add_vary("Cookie")
         value = serializer.dumps(dict(session))
         self.write_session_cookie(app, session, response, value)
-        response.add_vary("Cookie")

@@ -181,6 +181,13 @@ class TagDateTime(JSONTag):
         return parse_date(value)
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+#: The tags that leave those plain values alone.
+_PLAIN_SAFE_TAGS = frozenset(
+    {TagDict, PassDict, TagTuple, PassList, TagBytes, TagMarkup, TagUUID, TagDateTime}
+)
+
+
 class TaggedJSONSerializer:
     """``dumps``/``loads`` for values plain JSON cannot round-trip.
 
@@ -201,12 +208,31 @@ class TaggedJSONSerializer:
     def __init__(self) -> None:
         self.tags: dict[str, JSONTag] = {}
         self.order: list[JSONTag] = []
+        self._plain_pass = True
         for cls in self.default_tags:
             self.register(cls)
         # PERF: json.dumps/loads with arguments build a new encoder or decoder
         # (and its scanner) per call; the cookie session calls both per request.
         self._encoder = json.JSONEncoder(separators=(",", ":"))
         self._decoder = json.JSONDecoder(object_hook=self.untag)
+        # The C encoder JSONEncoder.encode would build on every call, built
+        # once; without circular-reference markers (see ``dumps``).
+        make = getattr(json.encoder, "c_make_encoder", None)
+        self._fast_encode = (
+            None
+            if make is None
+            else make(
+                None,
+                self._encoder.default,
+                json.encoder.encode_basestring_ascii,
+                None,
+                ":",
+                ",",
+                False,
+                False,
+                True,
+            )
+        )
 
     def register(
         self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
@@ -215,6 +241,9 @@ class TaggedJSONSerializer:
 
         Registering a key twice is a KeyError unless ``force`` is set.
         """
+        if tag_class not in _PLAIN_SAFE_TAGS:
+            # Another tag may claim plain values too: ask every tag.
+            self._plain_pass = False
         tag = tag_class(self)
         key = tag.key
         if key:
@@ -228,6 +257,9 @@ class TaggedJSONSerializer:
 
     def tag(self, value: t.Any) -> t.Any:
         """``value`` with every value that needs it wrapped in its tag."""
+        if value.__class__ in _PLAIN and self._plain_pass:
+            # PERF: no default tag takes a str, number, bool or None.
+            return value
         for tag in self.order:
             if tag.check(value):
                 return tag.tag(value)
@@ -245,13 +277,29 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: t.Any) -> str:
         """Tag ``value`` and serialise it compactly."""
-        return self._encoder.encode(self.tag(value))
+        tagged = self.tag(value)
+        fast = self._fast_encode
+        if fast is not None:
+            try:
+                return "".join(fast(tagged, 0))
+            except RecursionError:
+                pass  # a cycle: the checked encoder says so (ValueError)
+        return self._encoder.encode(tagged)
 
     def loads(self, value: str | bytes) -> t.Any:
         """Parse and untag.  Malformed data of any kind raises ValueError."""
         try:
             if not isinstance(value, str):
                 value = value.decode(json.detect_encoding(value), "surrogatepass")
+            try:
+                # PERF: the scanner straight away; JSONDecoder.decode adds two
+                # whitespace regex calls.  Anything but one bare value, and
+                # every error, takes the full decode.
+                obj, end = self._decoder.scan_once(value, 0)  # type: ignore[attr-defined]
+                if end == len(value):
+                    return obj
+            except (StopIteration, ValueError):
+                pass
             return self._decoder.decode(value)
         except ValueError:
             raise
