@@ -43,6 +43,20 @@ MultiSource = t.Union[
 ]
 
 
+def convert_or_default(
+    value: t.Any, type: t.Callable[[t.Any], t.Any], default: t.Any
+) -> t.Any:
+    """``type(value)``, or ``default`` when it raises ValueError or TypeError.
+
+    What every ``get(key, default, type=int)`` here does, so ``?page=abc``
+    gives the default instead of a 500.
+    """
+    try:
+        return type(value)
+    except (ValueError, TypeError):
+        return default
+
+
 def _iter_multi_items(source: t.Any) -> Iterator[tuple[t.Any, t.Any]]:
     """Yield (key, value) pairs from a MultiDict, a mapping of lists or pairs."""
     if isinstance(source, MultiDict):
@@ -153,10 +167,7 @@ class MultiDict(dict[K, list[V]]):
             return default
         if type is None:
             return lst[0]
-        try:
-            return type(lst[0])
-        except (ValueError, TypeError):
-            return default
+        return convert_or_default(lst[0], type, default)
 
     def getlist(
         self, key: K, type: t.Callable[[V], t.Any] | None = None
@@ -573,10 +584,7 @@ class Headers:
             return default
         if type is None:
             return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return convert_or_default(value, type, default)
 
     def getlist(
         self, key: str, type: t.Callable[[str], t.Any] | None = None
@@ -820,10 +828,7 @@ class EnvironHeaders(Headers):
             return default
         if type is None:
             return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return convert_or_default(value, type, default)
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, str):

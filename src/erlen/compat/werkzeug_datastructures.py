@@ -6,6 +6,7 @@ import typing as t
 from collections.abc import Callable
 
 from erlen.datastructures import ImmutableDict
+from erlen.datastructures import convert_or_default
 from erlen.headersets import CallbackDict as CallbackDict
 from erlen.headersets import HeaderSet as HeaderSet
 from erlen.headersets import RequestCacheControl as RequestCacheControl
@@ -42,10 +43,7 @@ class TypeConversionDict(dict[K, V]):
             return default
         if type is None:
             return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return convert_or_default(value, type, default)
 
 
 class ImmutableTypeConversionDict(ImmutableDict[K, V], TypeConversionDict[K, V]):  # type: ignore[misc]
