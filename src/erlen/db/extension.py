@@ -48,6 +48,8 @@ _NO_CONTEXT = (
     " 'with app.app_context():' (views and CLI commands have one already)."
 )
 
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
 
 def _scope_key() -> int:
     """The session scope: one per app context (a request shares its app's).
@@ -328,7 +330,17 @@ class SQLAlchemy:
     def get_or_404(
         self, entity: type[_T], ident: t.Any, *, description: str | None = None
     ) -> _T:
-        """The row with primary key ``ident``, or a 404."""
+        """The row with primary key ``ident``, or a 404.
+
+        An integer key outside 64 bits can match no row in any backend, and
+        the drivers raise on it (SQLite: OverflowError), so it is a 404 without
+        a query: ``/items/<int:id>`` with a 30-digit id is not a 500.
+        """
+        idents = ident if isinstance(ident, tuple | list) else (ident,)
+        if any(
+            isinstance(i, int) and not _INT64_MIN <= i <= _INT64_MAX for i in idents
+        ):
+            abort(404, description=description)
         rv = self.session.get(entity, ident)
         if rv is None:
             abort(404, description=description)
