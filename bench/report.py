@@ -183,16 +183,21 @@ def _e2e_cell(cell: dict[str, Any]) -> str:
     return f"{cell['rps']:,.0f} ({cell['p99_ms']:.1f}){bad}"
 
 
+def _e2e_frameworks(servers: dict[str, Any]) -> list[str]:
+    """The frameworks that ran on any server, in the report's column order."""
+    return [
+        fw
+        for fw in ("erlen", "flask", "falcon", "bottle", "raw")
+        if any(fw in row for table in servers.values() for row in table.values())
+    ]
+
+
 def e2e_table(e2e: dict[str, Any]) -> list[str]:
     """One row per server and scenario: req/s (p99 ms), then erlen's ratios."""
     servers = e2e.get("servers") or {
         f"gunicorn {k}": e2e[k] for k in ("sync", "gthread") if e2e.get(k)
     }
-    fws = [
-        fw
-        for fw in ("erlen", "flask", "falcon", "bottle", "raw")
-        if any(fw in row for table in servers.values() for row in table.values())
-    ]
+    fws = _e2e_frameworks(servers)
     head = ["server", "scenario", *fws, "erlen ÷ flask", "erlen ÷ raw"]
     lines = [_row(head), _row(["---", "---"] + ["---:"] * (len(head) - 2))]
     for label, table in servers.items():
@@ -210,11 +215,7 @@ def e2e_table(e2e: dict[str, Any]) -> list[str]:
 def e2e_cpu_table(e2e: dict[str, Any]) -> list[str]:
     """Server CPU µs per request (all its processes), then erlen's speed-ups."""
     servers = e2e.get("servers") or {}
-    fws = [
-        fw
-        for fw in ("erlen", "flask", "falcon", "bottle", "raw")
-        if any(fw in row for table in servers.values() for row in table.values())
-    ]
+    fws = _e2e_frameworks(servers)
     head = ["server", "scenario", *fws, "flask ÷ erlen", "raw ÷ erlen"]
     lines = [_row(head), _row(["---", "---"] + ["---:"] * (len(head) - 2))]
     for label, table in servers.items():
