@@ -9,8 +9,11 @@ For one server, all frameworks' servers run at once and each round loads each
 of them in turn (rotating the order), so load from other work on the machine
 lands on every framework alike; a cell is the median over the rounds.  The
 ``raw`` app's number is that server's ceiling.  On a 2-core machine wrk, the
-workers and the framework share the cores: these numbers say what a deployment
-sees; the in-process tables say what the framework costs.
+workers and the framework share the cores, so wrk's own CPU squeezes the
+fastest servers hardest (at 30,000 req/s it needs a good part of a core).  The
+``granian pinned`` row pins wrk to the last core and the server
+(one worker per remaining core) to the others, as a load generator on another
+machine would leave it: its ratios follow the server's CPU cost per request.
 """
 
 from __future__ import annotations
@@ -38,9 +41,9 @@ WORKERS = 2
 
 
 def _gunicorn(kind: str, *extra: str) -> Any:
-    def cmd(port: int) -> list[str]:
+    def cmd(port: int, workers: int) -> list[str]:
         return [
-            sys.executable, "-m", "gunicorn", "-k", kind, "-w", str(WORKERS), *extra,
+            sys.executable, "-m", "gunicorn", "-k", kind, "-w", str(workers), *extra,
             "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
             "--no-control-socket", "bench.e2e_target:create()",
         ]  # fmt: skip
@@ -48,21 +51,49 @@ def _gunicorn(kind: str, *extra: str) -> Any:
     return cmd
 
 
-def _granian(port: int) -> list[str]:
+def _granian(port: int, workers: int) -> list[str]:
     return [
         sys.executable, "-m", "granian", "--interface", "wsgi", "--no-ws",
-        "--workers", str(WORKERS), "--blocking-threads", "1",
+        "--workers", str(workers), "--blocking-threads", "1",
         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
         "--factory", "bench.e2e_target:create",
     ]  # fmt: skip
 
 
-#: server label -> command for a port
-SERVERS: dict[str, Any] = {
-    "gunicorn sync": _gunicorn("sync"),
-    "gunicorn gthread": _gunicorn("gthread", "--threads", "4"),
-    "granian": _granian,
+@dataclass(frozen=True)
+class ServerKind:
+    """How to start one server, and whether wrk gets a core of its own."""
+
+    command: Any  # (port, workers) -> argv
+    pinned: bool = False
+
+
+#: server label -> how to start it
+SERVERS: dict[str, ServerKind] = {
+    "gunicorn sync": ServerKind(_gunicorn("sync")),
+    "gunicorn gthread": ServerKind(_gunicorn("gthread", "--threads", "4")),
+    "granian": ServerKind(_granian),
+    "granian pinned": ServerKind(_granian, pinned=True),
 }
+
+
+def cpu_split() -> tuple[set[int], set[int]] | None:
+    """(server cores, load-generator cores) for a pinned run: wrk takes the
+    last core this process may use.  None with fewer than two cores or where
+    affinity can't be set (not Linux)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        return None
+    return set(cores[:-1]), {cores[-1]}
+
+
+def _pin(cores: set[int] | None) -> Any:
+    """A ``preexec_fn`` that confines the child (and its children) to cores."""
+    if cores is None:
+        return None
+    return lambda: os.sched_setaffinity(0, cores)
 
 
 @dataclass(frozen=True)
@@ -141,18 +172,27 @@ def _request(
 class Server:
     """One framework's app variant on one server, in a subprocess."""
 
-    def __init__(self, label: str, framework: str, kind: str) -> None:
+    def __init__(
+        self,
+        label: str,
+        framework: str,
+        kind: str,
+        cores: set[int] | None = None,
+    ) -> None:
         self.port = _free_port()
-        name = f"e2e-{label.replace(' ', '-')}-{framework}-{kind.replace(':', '-')}"
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        name = f"e2e-{slug}-{framework}-{kind.replace(':', '-')}"
         LOGS.mkdir(parents=True, exist_ok=True)
         self.log = open(LOGS / f"{name}.log", "w")
         env = dict(os.environ, BENCH_E2E_FRAMEWORK=framework, BENCH_E2E_KIND=kind)
+        workers = len(cores) if cores else WORKERS
         self.proc = subprocess.Popen(
-            SERVERS[label](self.port),
+            SERVERS[label].command(self.port, workers),
             cwd=ROOT,
             env=env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_pin(cores),
         )
 
     def wait_ready(self, path: str, timeout: float = 60.0) -> bool:
@@ -207,13 +247,21 @@ def prepare(port: int, cell: Cell) -> dict[str, str]:
 
 
 def _wrk(
-    url: str, seconds: float, connections: int, headers: dict[str, str]
+    url: str,
+    seconds: float,
+    connections: int,
+    headers: dict[str, str],
+    cores: set[int] | None = None,
 ) -> dict[str, float]:
     cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
     for name, value in headers.items():
         cmd += ["-H", f"{name}: {value}"]
     out = subprocess.run(
-        [*cmd, url], capture_output=True, text=True, timeout=seconds + 30
+        [*cmd, url],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        preexec_fn=_pin(cores),
     ).stdout
     rps = re.search(r"Requests/sec:\s*([\d.]+)", out)
     p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -317,12 +365,13 @@ def _load(
     seconds: float,
     conns: int,
     tool: str,
+    load_cores: set[int] | None = None,
 ) -> dict[str, float]:
     """One load run, plus the server's CPU µs per request during it."""
     before = tree_cpu(server.proc.pid)
     if tool == "wrk":
         url = f"http://127.0.0.1:{server.port}{PATHS[sc].path}"
-        got = _wrk(url, seconds, conns, headers)
+        got = _wrk(url, seconds, conns, headers, load_cores)
     else:
         got = _pyload(server.port, PATHS[sc].path, seconds, conns, headers)
     used = tree_cpu(server.proc.pid) - before
@@ -366,7 +415,9 @@ def _run_server(
         for fw in frameworks
         if PATHS[sc].kind == "plain" or fw in BATTERY_APPS
     }
-    servers = {key: Server(label, *key) for key in sorted(wanted)}
+    split = cpu_split() if SERVERS[label].pinned else None
+    server_cores, load_cores = split or (None, None)
+    servers = {key: Server(label, *key, server_cores) for key in sorted(wanted)}
     try:
         ready = _prepare_all(servers, frameworks, scenarios, table)
         runs: dict[tuple[str, str], list[dict[str, float]]] = {k: [] for k in ready}
@@ -378,7 +429,13 @@ def _run_server(
                     server = servers[(fw, PATHS[sc].kind)]
                     try:
                         got = _load(
-                            server, sc, ready[(sc, fw)], seconds, connections, tool
+                            server,
+                            sc,
+                            ready[(sc, fw)],
+                            seconds,
+                            connections,
+                            tool,
+                            load_cores,
                         )
                     except (RuntimeError, subprocess.TimeoutExpired) as exc:
                         table[sc][fw] = {"error": str(exc)}
@@ -407,6 +464,11 @@ def run_e2e(
 ) -> dict[str, Any]:
     """``{"servers": {label: {scenario: {framework: cell}}}}`` plus settings."""
     tool = "wrk" if shutil.which("wrk") else "python"
+    if tool != "wrk":
+        say(
+            "  e2e: wrk not found (apt-get install -y wrk): a Python load generator"
+            " stands in, and needs more CPU than the fastest servers"
+        )
     fws = [fw for fw in frameworks if fw in E2E_FRAMEWORKS]
     results: dict[str, Any] = {
         "tool": tool,
@@ -416,7 +478,16 @@ def run_e2e(
         "workers": WORKERS,
         "servers": {},
     }
+    split = cpu_split()
     for label in servers or list(SERVERS):
+        if SERVERS[label].pinned:
+            if split is None:
+                say(f"  e2e: {label}: skipped (needs two cores and CPU affinity)")
+                continue
+            results["pinned"] = {
+                "server_cores": len(split[0]),
+                "load_cores": len(split[1]),
+            }
         say(f"  e2e: {label}: {', '.join(fws)} × {', '.join(scenarios)}")
         results["servers"][label] = _run_server(
             label, fws, scenarios, seconds, connections, rounds, tool, say

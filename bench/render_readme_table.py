@@ -60,11 +60,9 @@ def render(data: dict[str, Any]) -> str:
     if data.get("e2e", {}).get("servers"):
         e2e = data["e2e"]
         lines += [
-            "End to end (2 workers per server on loopback, wrk "
-            f"-c{e2e['connections']}, median of {e2e['rounds']} interleaved "
-            "round(s)): requests/s (p99 ms). gunicorn parses HTTP in Python and "
-            "caps every framework; granian (Rust) leaves the framework's cost "
-            "visible. `raw` is each server's ceiling.",
+            "End to end on loopback. gunicorn parses HTTP in Python and caps "
+            "every framework; granian (Rust) leaves the framework's cost "
+            "visible. " + report.e2e_load_text(e2e),
             "",
             *report.e2e_table(e2e),
             "",

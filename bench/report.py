@@ -233,16 +233,31 @@ def e2e_cpu_table(e2e: dict[str, Any]) -> list[str]:
     return lines
 
 
-def e2e_section(e2e: dict[str, Any]) -> list[str]:
+def e2e_load_text(e2e: dict[str, Any]) -> str:
+    """How the end-to-end load was generated, for the tables' caption."""
     rounds = e2e.get("rounds", 1)
-    return [
-        "## End to end (loopback, wrk)",
-        "",
+    text = (
         f"Load: {e2e['tool']} -t1 -c{e2e['connections']}, {e2e['seconds']:g} s per "
         f"cell, median of {rounds} interleaved round(s); "
         f"{e2e.get('workers', 2)} workers per server. Requests/s (p99 latency in "
         "ms); `raw` is the server's ceiling. wrk and the workers share the "
-        "machine's cores.",
+        "machine's cores"
+    )
+    pinned = e2e.get("pinned")
+    if pinned:
+        text += (
+            f", except in the `granian pinned` rows: wrk on a core of its own, "
+            f"the server on the other {pinned['server_cores']} with one worker "
+            "per core, as with the load generator on another machine"
+        )
+    return text + "."
+
+
+def e2e_section(e2e: dict[str, Any]) -> list[str]:
+    return [
+        "## End to end (loopback, wrk)",
+        "",
+        e2e_load_text(e2e),
         "",
         *e2e_table(e2e),
         "",
