@@ -199,6 +199,13 @@ def test_file_with_or_without_file_wrapper(served: Served) -> None:
     assert (status, body) == (206, BIG[100:200])
 
 
+def test_long_request_line(served: Served) -> None:
+    """A request line nginx passes on (up to 8 KiB) is not a 400 on any server."""
+    path = "/plaintext?q=" + "x" * (production.GUNICORN_REQUEST_LINE - 100)
+    status, _, body = served.get(path)
+    assert (status, body) == (200, b"Hello, World!")
+
+
 def test_chunked_upload_without_content_length(served: Served) -> None:
     chunks = (BIG[i : i + 50_000] for i in range(0, len(BIG), 50_000))
     status, _, body = served.get(
@@ -393,6 +400,17 @@ def test_gunicorn_settings() -> None:
     assert production._gunicorn_settings(sync)["worker_class"] == "sync"
     assert production._gunicorn_settings(sync)["accesslog"] is None
     assert production._gunicorn_settings(sync)["forwarded_allow_ips"] == ""
+    assert settings["limit_request_line"] == production.GUNICORN_REQUEST_LINE
+
+
+def test_gunicorn_heartbeat_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    options = production.ServeOptions(server="gunicorn")
+    expected = "/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None
+    assert production._gunicorn_settings(options)["worker_tmp_dir"] == expected
+    real_isdir = os.path.isdir
+    monkeypatch.setattr(os.path, "isdir", lambda p: p != "/dev/shm" and real_isdir(p))
+    # Without /dev/shm, gunicorn's own default: the system temp folder.
+    assert production._gunicorn_settings(options)["worker_tmp_dir"] is None
 
 
 def test_serve_is_listed(cli_env: None) -> None:

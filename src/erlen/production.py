@@ -35,6 +35,10 @@ DEFAULT_KEEP_ALIVE = 5
 GRACEFUL_TIMEOUT = 30
 #: The environment variable the app's ``TRUSTED_PROXIES`` setting reads.
 TRUSTED_PROXIES_ENV = "ERLEN_TRUSTED_PROXIES"
+#: gunicorn's longest allowed request line (its own default is 4094).  nginx
+#: passes request lines up to 8 KiB and granian takes longer ones, so a URL
+#: that works behind nginx on granian must not be a 400 on gunicorn.
+GUNICORN_REQUEST_LINE = 8190
 
 
 class ServeError(Exception):
@@ -178,6 +182,17 @@ def _serve_granian(options: ServeOptions, import_path: str | None) -> None:
     )
 
 
+def _worker_tmp_dir() -> str | None:
+    """Where gunicorn keeps its worker heartbeat files: memory when possible.
+
+    The arbiter judges a worker alive by a file's mtime; on a slow disk or a
+    container's overlay filesystem the update can stall and a healthy worker
+    gets killed.  ``None`` is gunicorn's default (the system temp folder).
+    """
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
 def _gunicorn_settings(options: ServeOptions) -> dict[str, t.Any]:
     settings: dict[str, t.Any] = {
         "bind": [options.address],
@@ -190,6 +205,8 @@ def _gunicorn_settings(options: ServeOptions) -> dict[str, t.Any]:
         "forwarded_allow_ips": ",".join(options.forwarded_allow_ips),
         "accesslog": "-" if options.access_log else None,
         "errorlog": "-",
+        "limit_request_line": GUNICORN_REQUEST_LINE,
+        "worker_tmp_dir": _worker_tmp_dir(),
     }
     if options.max_requests:
         settings["max_requests"] = options.max_requests
