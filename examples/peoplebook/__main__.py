@@ -1,7 +1,8 @@
 """``python -m peoplebook``: the development server, on 127.0.0.1:5000.
 
 ``--host``/``--port`` (or ``PORT``) move it; ``--debug`` turns on the
-reloader and the debugger.  Production runs it under gunicorn (``deploy/``).
+reloader and the debugger.  Production runs it with ``erlen serve`` behind
+nginx (``deploy/serve.sh``).
 ``python -m peoplebook make-admin EMAIL`` lets a registered user open /admin.
 """
 
