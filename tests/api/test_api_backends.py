@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import typing as t
+from typing import Annotated
 
 import pytest
 
@@ -40,6 +42,25 @@ class MPage(msgspec.Struct):
 
 class PStamped(pydantic.BaseModel):
     at: dt.datetime
+
+
+class PBounded(pydantic.BaseModel):
+    name: str = pydantic.Field(min_length=1, max_length=5, pattern="^[a-z]+$")
+    qty: int = pydantic.Field(ge=1, lt=10, multiple_of=2)
+    tags: list[str] = pydantic.Field(default=[], max_length=2)
+
+
+class MBounded(msgspec.Struct):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=5, pattern="^[a-z]+$")]
+    qty: Annotated[int, msgspec.Meta(ge=1, lt=10, multiple_of=2)]
+    tags: Annotated[list[str], msgspec.Meta(max_length=2)] = []
+
+
+@dataclasses.dataclass
+class Mixed:
+    """A stdlib dataclass: erlen validates it, so pydantic.Field here is ignored."""
+
+    n: Annotated[int, pydantic.Field(ge=1)]
 
 
 BACKENDS = {"pydantic": (PItem, PPage), "msgspec": (MItem, MPage)}
@@ -170,3 +191,65 @@ def test_body_limits_hold_for_library_decoders(
     big = '{"name": "' + "x" * 2000 + '", "price": 1}'
     rv = client.post("/items", data=big, content_type="application/json")
     assert rv.status_code == 413
+
+
+@pytest.mark.parametrize("model", [PBounded, MBounded])
+def test_library_constraints_reach_the_document(
+    app: Erlen, client: t.Any, model: t.Any
+) -> None:
+    validator = pytest.importorskip("openapi_spec_validator")
+
+    @app.post("/body")
+    def body(item: Body[model]) -> model:  # type: ignore[valid-type]
+        return item
+
+    @app.get("/query")
+    def query(item: Query[model]) -> model:  # type: ignore[valid-type]
+        return item
+
+    document = app.openapi()
+    validator.validate(document)
+    props = document["components"]["schemas"][model.__name__]["properties"]
+    assert props["name"]["minLength"] == 1
+    assert props["name"]["maxLength"] == 5
+    assert props["name"]["pattern"] == "^[a-z]+$"
+    assert props["qty"]["minimum"] == 1
+    assert props["qty"]["exclusiveMaximum"] == 10
+    assert props["qty"]["multipleOf"] == 2
+    assert props["tags"]["maxItems"] == 2
+    params = {
+        p["name"]: p["schema"] for p in document["paths"]["/query"]["get"]["parameters"]
+    }
+    assert params["qty"]["exclusiveMaximum"] == 10
+    assert params["name"]["pattern"] == "^[a-z]+$"
+    # ... and the library enforces them, in erlen's 422 shape.
+    rv = client.post("/body", json={"name": "ABC", "qty": 3})
+    assert rv.status_code == 422
+    names = {e["name"] for e in rv.get_json()["error"]["errors"]}
+    # pydantic lists every error; msgspec stops at the first one.
+    assert names == {"name", "qty"} if model is PBounded else len(names) == 1
+    rv = client.get("/query?name=abc&qty=12")
+    assert rv.status_code == 422
+    assert rv.get_json()["error"]["errors"][0]["name"] == "qty"
+    assert client.get("/query?name=abc&qty=4&tags=a").status_code == 200
+
+
+def test_other_libraries_bounds_are_refused_where_erlen_validates(
+    app: Erlen,
+) -> None:
+    def body(m: Body[Mixed]) -> str:
+        return "x"
+
+    def query(n: Query[pydantic.PositiveInt]) -> str:
+        return "x"
+
+    def meta(n: Query[Annotated[int, msgspec.Meta(le=3)]]) -> str:
+        return "x"
+
+    def described(n: Query[Annotated[int, pydantic.Field(description="ok")]]) -> str:
+        return "x"
+
+    for view in (body, query, meta):
+        with pytest.raises(TypeError, match="not enforced by erlen's validator"):
+            app.add_url_rule(f"/{view.__name__}", view_func=view)
+    app.add_url_rule("/described", view_func=described)  # constrains nothing

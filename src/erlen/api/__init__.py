@@ -1,11 +1,13 @@
 """Typed views, validation and OpenAPI: the API layer (issue 14).
 
-``Query[int]``, ``Body[ItemIn]`` ... mark where a view parameter comes from;
-erlen validates and converts it before the view runs (422 with every field
-error otherwise), serialises the return value by its annotation, and builds
-an OpenAPI 3.1 document with ``app.openapi()``.  See docs/validation.md.
+``Query[int]``, ``Body[ItemIn]`` ... mark where a view parameter comes from
+and ``Annotated[int, Field(ge=1)]`` bounds a value; erlen validates and
+converts it before the view runs (422 with every field error otherwise),
+serialises the return value by its annotation, and builds an OpenAPI 3.1
+document with ``app.openapi()``.  See docs/validation.md.
 """
 
+from .constraints import Field as Field
 from .docs import enable_docs as enable_docs
 from .openapi import doc as doc
 from .params import Body as Body
@@ -22,6 +24,7 @@ from .signature import validation_error as validation_error
 __all__ = [
     "Body",
     "Cookie",
+    "Field",
     "File",
     "Form",
     "Header",

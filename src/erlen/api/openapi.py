@@ -12,11 +12,15 @@ from __future__ import annotations
 import inspect
 import typing as t
 
+from .constraints import field_of
+from .constraints import kinds_of
+from .constraints import schema_keywords
 from .schema import SchemaBuilder
 from .serialize import response_type
 from .signature import ParamInfo
 from .signature import ViewInfo
 from .signature import view_info
+from .validate import strip_annotated
 
 if t.TYPE_CHECKING:
     from ..app import Erlen
@@ -169,6 +173,10 @@ def build_document(
             info = view_info(handler)
             extra = _doc_of(handler) or _doc_of(view)
             op = _operation(builder, handler, info, extra, rule, variables, method)
+            if "security" not in op and _requires_login(view):
+                # ``decorators = [login_required]`` on a class-based view
+                # marks the function as_view() made, not its handlers.
+                _add_security(op)
             op_id = extra.get("operation_id") or (
                 endpoint if len(methods) == 1 else f"{endpoint}_{method.lower()}"
             )
@@ -334,16 +342,24 @@ def _operation(  # noqa: C901
             "A parameter or the body did not validate; every error is listed.",
             "ValidationProblem",
         )
-    login = (info.login_required if info is not None else False) or bool(
-        getattr(view, "login_required", False)
-    )
-    if login:
-        op["security"] = [{"session": []}]
-        responses["401"] = _problem("Not logged in.")
     for code, text in (extra.get("responses") or {}).items():
         responses.setdefault(str(code), _problem(text))
     op["responses"] = dict(sorted(responses.items()))
+    if (info is not None and info.login_required) or _requires_login(view):
+        _add_security(op)
     return op
+
+
+def _requires_login(view: t.Callable[..., t.Any]) -> bool:
+    """Whether ``erlen.auth.login_required`` (or a wrapper of it) marks ``view``."""
+    return bool(getattr(view, "login_required", False))
+
+
+def _add_security(op: dict[str, t.Any]) -> None:
+    op["security"] = [{"session": []}]
+    responses = op["responses"]
+    responses.setdefault("401", _problem("Not logged in."))
+    op["responses"] = dict(sorted(responses.items()))
 
 
 def _is_response(tp: t.Any) -> bool:
@@ -414,8 +430,14 @@ def _form_properties(
 ) -> None:
     if p.location == "file":
         binary = {"type": "string", "format": "binary"}
-        multi = t.get_origin(p.annotation) in (list, tuple)
-        fields[p.wire_name] = {"type": "array", "items": binary} if multi else binary
+        multi = t.get_origin(strip_annotated(p.annotation)) in (list, tuple)
+        prop: dict[str, t.Any] = (
+            {"type": "array", "items": binary} if multi else dict(binary)
+        )
+        field = field_of(p.annotation)
+        if field is not None:
+            prop.update(schema_keywords(field, kinds_of(p.annotation)))
+        fields[p.wire_name] = prop
         if p.required:
             required.append(p.wire_name)
         return

@@ -17,9 +17,12 @@ import typing as t
 import uuid
 
 from .backends import library_of
+from .constraints import field_of
+from .constraints import kinds_of
+from .constraints import schema_keywords
 from .validate import field_types
 from .validate import is_typeddict
-from .validate import strip_annotated
+from .validate import unwrap_required
 
 __all__ = ["SchemaBuilder"]
 
@@ -71,7 +74,12 @@ class SchemaBuilder:
 
     def schema(self, tp: t.Any) -> dict[str, t.Any]:  # noqa: C901
         """The schema of ``tp`` (a ``$ref`` for records)."""
-        tp = strip_annotated(tp)
+        if t.get_origin(tp) is t.Annotated:
+            bounded = self.schema(tp.__origin__)
+            field = field_of(tp)
+            if field is not None:
+                bounded.update(schema_keywords(field, kinds_of(tp.__origin__)))
+            return bounded
         if tp is t.Any or tp is object:
             return {}
         if isinstance(tp, t.NewType):
@@ -133,10 +141,7 @@ class SchemaBuilder:
                     props[f.name] = prop
             else:
                 for key, hint in hints.items():
-                    hint = strip_annotated(hint)
-                    if t.get_origin(hint) in _REQUIRED_WRAPPERS:
-                        hint = t.get_args(hint)[0]
-                    props[key] = self.schema(hint)
+                    props[key] = self.schema(unwrap_required(hint))
                     if key in tp.__required_keys__:
                         required.append(key)
             body: dict[str, t.Any] = {
@@ -183,11 +188,6 @@ class SchemaBuilder:
         if isinstance(ref, str) and ref.startswith(REF):
             return self.components.get(ref[len(REF) :], {})
         return schema
-
-
-_REQUIRED_WRAPPERS = tuple(
-    getattr(t, name) for name in ("Required", "NotRequired") if hasattr(t, name)
-)
 
 
 def _is_mapping(origin: t.Any) -> bool:

@@ -24,11 +24,13 @@ from ..request import _config
 from ..request import _exceeds_depth
 from .backends import body_decoder
 from .backends import library_of
+from .constraints import field_of
 from .params import Param
 from .serialize import needs_serializer
 from .serialize import wrap_result
 from .validate import INVALID
 from .validate import ErrorList
+from .validate import annotated
 from .validate import compile_type
 from .validate import field_types
 from .validate import is_structured
@@ -140,6 +142,14 @@ def _param_of(annotation: t.Any) -> Param | None:
     return None
 
 
+def _without_param(annotation: t.Any) -> t.Any:
+    """The parameter's type: its ``Param`` dropped, a ``Field`` kept."""
+    meta = tuple(m for m in annotation.__metadata__ if not isinstance(m, Param))
+    if not meta:
+        return strip_annotated(annotation)
+    return annotated(annotation.__origin__, meta)
+
+
 def typed_view(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any] | None:
     """The validating wrapper for ``view``, or None when it needs none."""
     hints = _hints(view)
@@ -154,7 +164,6 @@ def typed_view(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any] | None:
         marker = _param_of(annotation)
         if marker is None:
             continue
-        inner = strip_annotated(annotation)
         location = marker.location
         if location in ("body", "form", "file"):
             bodies += 1
@@ -167,11 +176,11 @@ def typed_view(view: t.Callable[..., t.Any]) -> t.Callable[..., t.Any] | None:
             name,
             location,
             wire,
-            inner,
+            _without_param(annotation),
             required,
             default,
             marker.description,
-            is_structured(inner) and location not in ("body", "path"),
+            is_structured(annotation) and location not in ("body", "path"),
         )
         params.append(info)
         extractors.append((name, _extractor(info)))
@@ -250,6 +259,7 @@ def _is_sequence(tp: t.Any) -> bool:
 
 
 def _record_fields(tp: t.Any) -> dict[str, t.Any]:
+    tp = strip_annotated(tp)
     library = library_of(tp)
     if library == "pydantic" and hasattr(tp, "model_fields"):
         return {(f.alias or n): f.annotation for n, f in tp.model_fields.items()}
@@ -325,12 +335,17 @@ def _record_extractor(info: ParamInfo) -> Extractor:
 
 def _path_extractor(info: ParamInfo) -> Extractor:
     conv = compile_type(info.annotation, strings=True)
+    # A value the rule's converter made (``<int:n>``) still meets its bounds.
+    bounded = field_of(info.annotation) is not None
+    check = compile_type(info.annotation) if bounded else None
     name = info.name
 
     def extract(request: Request, errors: ErrorList) -> t.Any:
         value = (request.view_args or {}).get(name)
         if value.__class__ is not str:
-            return value  # the rule's converter already made it a value
+            if check is None:
+                return value  # the rule's converter already made it a value
+            return check(value, ("path", name), errors)
         return conv(value, ("path", name), errors)
 
     return extract

@@ -4,8 +4,9 @@
 closure; a request only calls it.  It covers what an API needs without a
 dependency: builtins, ``Optional``/unions, ``list``/``tuple``/``set``/``dict``,
 ``Literal``, ``Enum``, ``datetime``/``date``/``time``, ``UUID``, ``Decimal``,
-dataclasses and TypedDicts.  Pydantic models and msgspec Structs met inside
-(or at the top) are handed to their own library (``backends.py``).
+dataclasses and TypedDicts, with the bounds of ``Annotated[..., Field(...)]``
+(``constraints.py``).  Pydantic models and msgspec Structs met inside (or at
+the top) are handed to their own library (``backends.py``).
 
 With ``strings=True`` scalars are parsed from text (query, headers, cookies,
 form fields, path segments); otherwise JSON types are required, so ``"3"`` is
@@ -27,6 +28,13 @@ import sys
 import types
 import typing as t
 import uuid
+
+from .constraints import BOUND_KINDS
+from .constraints import Field
+from .constraints import field_of
+from .constraints import items_check
+from .constraints import kinds_of
+from .constraints import value_check
 
 __all__ = ["INVALID", "Converter", "ErrorList", "compile_type", "is_structured"]
 
@@ -56,6 +64,7 @@ def is_structured(tp: t.Any) -> bool:
     """A type whose fields are named: read a whole query or form into it."""
     from .backends import library_of
 
+    tp = strip_annotated(tp)
     return (
         dataclasses.is_dataclass(tp) or is_typeddict(tp) or library_of(tp) is not None
     )
@@ -98,8 +107,11 @@ def _fail(errors: ErrorList, path: t.Any, message: str, kind: str = "type") -> t
     return INVALID
 
 
-def _compile(tp: t.Any, strings: bool) -> Converter:
-    tp = strip_annotated(tp)
+def _compile(tp: t.Any, strings: bool) -> Converter:  # noqa: C901
+    if t.get_origin(tp) is t.Annotated:
+        inner = compile_type(tp.__origin__, strings=strings)
+        field = field_of(tp)
+        return inner if field is None else _bounded(inner, field, tp.__origin__)
     if tp is t.Any or tp is object:
         return lambda value, path, errors: value
     if isinstance(tp, t.NewType):
@@ -284,6 +296,35 @@ def _instance(cls: type) -> Converter:
     return convert
 
 
+def _bounded(inner: Converter, field: Field, tp: t.Any) -> Converter:
+    """``inner``, then the bounds of ``field`` (checked against ``tp`` now)."""
+    kinds = kinds_of(tp)
+    field.require(kinds, tp)
+    before = items_check(field, kinds)
+    after = value_check(field, kinds)
+    exact = _EXACT.get(inner)
+
+    def convert(value: t.Any, path: t.Any, errors: ErrorList) -> t.Any:
+        if before is not None:
+            # The array as sent: a million items are refused before converting.
+            broken = before(value)
+            if broken is not None:
+                return _fail(errors, path, *broken)
+        # PERF: a value already of the exact class skips its converter.
+        result = value if value.__class__ is exact else inner(value, path, errors)
+        if after is None or result is INVALID:
+            return result
+        broken = after(result)
+        if broken is not None:
+            return _fail(errors, path, *broken)
+        return result
+
+    if before is None and exact is not None:
+        # Lets a record check a field of the exact class inline (``_record``).
+        convert.exact_check = (exact, after)  # type: ignore[attr-defined]
+    return convert
+
+
 # -- unions, literals, enums ------------------------------------------------------
 
 
@@ -308,6 +349,11 @@ def _union(members: tuple[t.Any, ...], strings: bool) -> Converter:
             result = conv(value, path, scratch)
             if result is not INVALID:
                 return result
+        for error in scratch:
+            if error[2] in BOUND_KINDS and len(error[0]) == len(path):
+                # The type matched but a bound did not: say which.
+                errors.append(error)
+                return INVALID
         if len(scratch) == 1 or all(len(e[0]) == len(path) for e in scratch):
             return _fail(errors, path, f"expected {names}")
         errors.extend(e for e in scratch if len(e[0]) > len(path))
@@ -317,6 +363,7 @@ def _union(members: tuple[t.Any, ...], strings: bool) -> Converter:
 
 
 def _type_name(tp: t.Any) -> str:
+    tp = strip_annotated(tp)
     if tp is _NoneType:
         return "null"
     return getattr(tp, "__name__", None) or repr(tp)
@@ -457,11 +504,12 @@ def _typeddict(cls: t.Any, strings: bool) -> Converter:
     required_keys = cls.__required_keys__
     fields = []
     for name, hint in hints.items():
-        hint = strip_annotated(hint)
-        if t.get_origin(hint) in _REQUIRED_WRAPPERS:
-            hint = t.get_args(hint)[0]
         fields.append(
-            (name, compile_type(hint, strings=strings), name in required_keys)
+            (
+                name,
+                compile_type(unwrap_required(hint), strings=strings),
+                name in required_keys,
+            )
         )
     return _record(fields, dict, None)
 
@@ -471,14 +519,38 @@ _REQUIRED_WRAPPERS = tuple(
 )
 
 
+def annotated(tp: t.Any, metadata: t.Iterable[t.Any]) -> t.Any:
+    """``Annotated[tp, *metadata]`` (the star syntax needs Python 3.11)."""
+    args = (tp, *metadata)
+    return t.Annotated[args]  # type: ignore[valid-type]
+
+
+def unwrap_required(hint: t.Any) -> t.Any:
+    """A TypedDict field's type without ``Required``/``NotRequired``.
+
+    Other ``Annotated`` metadata (a :class:`Field`) is kept, on either side.
+    """
+    if t.get_origin(hint) is t.Annotated:
+        inner = unwrap_required(hint.__origin__)
+        if inner is hint.__origin__:
+            return hint
+        return annotated(inner, hint.__metadata__)
+    if t.get_origin(hint) in _REQUIRED_WRAPPERS:
+        return unwrap_required(t.get_args(hint)[0])
+    return hint
+
+
 def _record(
     fields: list[tuple[str, Converter, bool]],
     build: t.Callable[[dict[str, t.Any]], t.Any],
     cls: t.Any,
 ) -> Converter:
     # PERF: a value already of the field's exact class skips its converter
-    # (bench `validated_json_dc`).
-    plan = [(name, conv, required, _EXACT.get(conv)) for name, conv, required in fields]
+    # (bench `validated_json_dc`); a bounded one only runs its check.
+    plan = []
+    for name, conv, required in fields:
+        exact, check = getattr(conv, "exact_check", (_EXACT.get(conv), None))
+        plan.append((name, conv, required, exact, check))
     missing = _MISSING
 
     def convert(value: t.Any, path: t.Any, errors: ErrorList) -> t.Any:
@@ -488,12 +560,17 @@ def _record(
             return _fail(errors, path, "expected an object")
         before = len(errors)
         data = {}
-        for name, conv, required, exact in plan:
+        for name, conv, required, exact, check in plan:
             item = value.get(name, missing)
             if item is missing:
                 if required:
                     errors.append(((*path, name), "field required", "missing"))
             elif item.__class__ is exact:
+                if check is not None:
+                    broken = check(item)
+                    if broken is not None:
+                        errors.append(((*path, name), *broken))
+                        continue
                 data[name] = item
             else:
                 data[name] = conv(item, (*path, name), errors)
