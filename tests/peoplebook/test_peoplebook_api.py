@@ -6,18 +6,14 @@ import csv
 import io
 import os
 import typing as t
-import uuid
 
 import pytest
-import sqlalchemy as sa
-from pb_helpers import MYSQL_URL
-from pb_helpers import PG_URL
 from pb_helpers import dispose
 from pb_helpers import login
-from pb_helpers import missing
 from pb_helpers import register
 from pb_helpers import upgrade
 
+from dbservers import temporary_database
 from erlen import Erlen
 
 FRONT = "https://front.example"
@@ -294,35 +290,8 @@ def test_stats_come_from_a_raw_query(api: API) -> None:
 )
 def server_url(request: pytest.FixtureRequest) -> t.Iterator[str]:
     """An empty schema (PostgreSQL) or database (MariaDB) of the test's own."""
-    backend = request.param
-    base = sa.make_url(PG_URL if backend == "postgresql" else MYSQL_URL)
-    admin = sa.create_engine(
-        base,
-        isolation_level="AUTOCOMMIT",
-        connect_args={"connect_timeout": 3},
-        poolclass=sa.pool.NullPool,
-    )
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
-    except Exception as e:
-        admin.dispose()
-        missing(f"{backend} is not reachable ({type(e).__name__})")
-    name = f"pb_{uuid.uuid4().hex[:12]}"
-    if backend == "postgresql":
-        create, drop = f"CREATE SCHEMA {name}", f"DROP SCHEMA IF EXISTS {name} CASCADE"
-        url = base.update_query_dict({"options": f"-csearch_path={name}"})
-    else:
-        create, drop = f"CREATE DATABASE {name}", f"DROP DATABASE IF EXISTS {name}"
-        url = base.set(database=name)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(create)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(drop)
-        admin.dispose()
+    with temporary_database(request.param, prefix="pb") as url:
+        yield url
 
 
 def test_migrations_and_raw_sql_on_database_servers(server_url: str) -> None:
@@ -356,5 +325,24 @@ def test_migrations_and_raw_sql_on_database_servers(server_url: str) -> None:
             ).status_code
             == 409
         )
+        # Past a 32-bit INTEGER: a 404, not PostgreSQL's "integer out of range".
+        assert api.get(f"/api/people/{2**31}").status_code == 404
+        assert api.delete(f"/api/people/{2**40}").status_code == 404
+        # Idempotency keys on the migrated table: replayed, inserted once; a
+        # refused create (409) is not stored, so its retry runs again.
+        body = {"name": "Alan", "email": "alan@example.com"}
+        key = {"Idempotency-Key": "server-1"}
+        first = api.post("/api/people", json=body, headers=key)
+        again = api.post("/api/people", json=body, headers=key)
+        assert first.status_code == again.status_code == 201
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert again.get_json() == first.get_json()
+        taken = {"name": "G", "email": "grace@example.com"}
+        key = {"Idempotency-Key": "server-2"}
+        for _ in range(2):
+            refused = api.post("/api/people", json=taken, headers=key)
+            assert refused.status_code == 409
+            assert "Idempotent-Replayed" not in refused.headers
+        assert api.get("/api/people").get_json()["total"] == 3
     finally:
         dispose(app)

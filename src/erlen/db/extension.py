@@ -27,6 +27,8 @@ from ..exceptions import abort
 from ..globals import _cv_context
 from ..globals import current_app
 from . import unavailable as _unavailable
+from .keyrange import cannot_match
+from .keyrange import key_cannot_exist
 from .model import Model
 from .model import make_declarative_base
 from .pagination import Pagination
@@ -47,8 +49,6 @@ _NO_CONTEXT = (
     "Working outside of application context: db.session needs one. Use"
     " 'with app.app_context():' (views and CLI commands have one already)."
 )
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _scope_key() -> int:
@@ -332,16 +332,16 @@ class SQLAlchemy:
     ) -> _T:
         """The row with primary key ``ident``, or a 404.
 
-        An integer key outside 64 bits can match no row in any backend, and
-        the drivers raise on it (SQLite: OverflowError), so it is a 404 without
-        a query: ``/items/<int:id>`` with a 30-digit id is not a 500.
+        An integer key its column cannot hold (past 32 bits for an
+        ``Integer`` on PostgreSQL, 64 anywhere) is a 404 without a query:
+        ``/items/<int:id>`` with a long id is not a driver error and a 500
+        (see :mod:`erlen.db.keyrange`).
         """
-        idents = ident if isinstance(ident, tuple | list) else (ident,)
-        if any(
-            isinstance(i, int) and not _INT64_MIN <= i <= _INT64_MAX for i in idents
-        ):
+        session = self.session()
+        # Session.get checks too; this is for a session class of one's own.
+        if key_cannot_exist(session, entity, ident):
             abort(404, description=description)
-        rv = self.session.get(entity, ident)
+        rv: _T | None = session.get(entity, ident)
         if rv is None:
             abort(404, description=description)
         return rv
@@ -349,8 +349,12 @@ class SQLAlchemy:
     def first_or_404(
         self, statement: sa.Select[t.Any], *, description: str | None = None
     ) -> t.Any:
-        """The first result of ``statement``, or a 404."""
-        rv = self.session.execute(statement).scalar()
+        """The first result of ``statement``, or a 404 (without a query when
+        a ``column == n`` filter names an integer the column cannot hold)."""
+        session = self.session()
+        if cannot_match(session, statement.whereclause):
+            abort(404, description=description)
+        rv = session.execute(statement).scalar()
         if rv is None:
             abort(404, description=description)
         return rv
@@ -359,8 +363,11 @@ class SQLAlchemy:
         self, statement: sa.Select[t.Any], *, description: str | None = None
     ) -> t.Any:
         """The only result of ``statement``; none or several is a 404."""
+        session = self.session()
+        if cannot_match(session, statement.whereclause):
+            abort(404, description=description)
         try:
-            return self.session.execute(statement).scalar_one()
+            return session.execute(statement).scalar_one()
         except (sa_exc.NoResultFound, sa_exc.MultipleResultsFound):
             abort(404, description=description)
 

@@ -13,6 +13,8 @@ import sqlalchemy.orm as sa_orm
 from sqlalchemy.orm import loading as _loading
 
 from ..exceptions import abort
+from .keyrange import cannot_match
+from .keyrange import key_cannot_exist
 from .pagination import Pagination
 from .pagination import QueryPagination
 from .pkload import FALLBACK
@@ -28,9 +30,13 @@ class Query(sa_orm.Query[_T]):
         """The row with primary key ``ident`` (identity map first), or None.
 
         Same as SQLAlchemy's ``Query.get`` without its legacy-API warning:
-        ``Model.query.get(id)`` is a supported spelling here.
+        ``Model.query.get(id)`` is a supported spelling here.  An integer
+        key its column cannot hold is None without a query.
         """
         self._no_criterion_assertion("get", order_by=False, distinct=False)
+        mapper = self._only_full_mapper_zero("get")
+        if key_cannot_exist(self.session, mapper.class_, ident):
+            return None
         if (
             not self._with_options
             and self._for_update_arg is None
@@ -38,7 +44,6 @@ class Query(sa_orm.Query[_T]):
             and not self._execution_options
         ):
             # PERF: a plain get runs a statement built once per model.
-            mapper = self._only_full_mapper_zero("get")
             rv = fast_get(self.session, mapper.class_, ident)
             if rv is not FALLBACK:
                 return t.cast("_T | None", rv)
@@ -54,7 +59,10 @@ class Query(sa_orm.Query[_T]):
         return rv
 
     def first_or_404(self, description: str | None = None) -> _T:
-        """Like ``first()``, but no row is a 404."""
+        """Like ``first()``, but no row is a 404 (with no query when a
+        ``column == n`` filter names an integer the column cannot hold)."""
+        if cannot_match(self.session, self.whereclause):
+            abort(404, description=description)
         rv = self.first()
         if rv is None:
             abort(404, description=description)
@@ -62,6 +70,8 @@ class Query(sa_orm.Query[_T]):
 
     def one_or_404(self, description: str | None = None) -> _T:
         """Like ``one()``, but no row or several rows is a 404."""
+        if cannot_match(self.session, self.whereclause):
+            abort(404, description=description)
         try:
             return self.one()
         except (sa_exc.NoResultFound, sa_exc.MultipleResultsFound):

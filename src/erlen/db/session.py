@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as sa_orm
 from sqlalchemy.sql.util import find_tables
 
+from .keyrange import key_cannot_exist
 from .pkload import FALLBACK
 from .pkload import fast_get
 
@@ -32,11 +33,33 @@ class Session(sa_orm.Session):
     engine (the session's ``bind``).
     """
 
+    #: Set while an ``@idempotent`` view runs on the database key store: its
+    #: commits and rollbacks then stop at a savepoint, and the transaction
+    #: commits with the stored answer (:mod:`erlen.db.idempotency`).
+    _erlen_hold: t.Any = None
+
     def __init__(
         self, *, engines: t.Mapping[str | None, Engine] | None = None, **kw: t.Any
     ) -> None:
         super().__init__(**kw)
         self._engines: t.Mapping[str | None, Engine] = engines or {}
+
+    def commit(self) -> None:
+        """Commit; inside an ``@idempotent`` view, up to the answer's commit."""
+        hold = self._erlen_hold
+        if hold is None:
+            super().commit()
+        else:
+            hold.commit()
+
+    def rollback(self) -> None:
+        """Roll back; inside an ``@idempotent`` view, what it did since its
+        last commit (as a real rollback would)."""
+        hold = self._erlen_hold
+        if hold is None:
+            super().rollback()
+        else:
+            hold.rollback()
 
     def get(  # type: ignore[override]
         self,
@@ -51,7 +74,13 @@ class Session(sa_orm.Session):
         bind_arguments: _BindArguments | None = None,
     ) -> t.Any:
         """SQLAlchemy's ``get``; a plain call by a one-column primary key runs
-        a statement built once per model (see :mod:`erlen.db.pkload`)."""
+        a statement built once per model (see :mod:`erlen.db.pkload`).
+
+        An integer key its column cannot hold is None without a query (see
+        :mod:`erlen.db.keyrange`).
+        """
+        if key_cannot_exist(self, entity, ident):
+            return None
         if not (
             options
             or populate_existing

@@ -16,7 +16,6 @@ from erlen import url_for
 from erlen.api import Body
 from erlen.api import Query
 from erlen.api import doc
-from erlen.api import to_builtins
 from erlen.api import validation_error
 from erlen.auth import current_user
 from erlen.auth import login_required
@@ -37,21 +36,16 @@ from ...schemas import check_person
 from . import bp
 
 MAX_PER_PAGE = 100
-#: The largest id a database integer holds; a bigger one is simply not there
-#: (the ``<int:...>`` converter takes any size, the database driver does not).
-MAX_ID = 2**31 - 1
 
 
 def get_person_or_404(person_id: int) -> Person:
-    """The user's person; someone else's is a 404 too (no existence leak)."""
-    if person_id > MAX_ID:
-        json_abort(404, f"There is no person {person_id}.")
-    person = db.session.execute(
-        sa.select(Person).where(
-            Person.id == person_id, Person.owner_id == current_user.id
-        )
-    ).scalar_one_or_none()
-    if person is None:
+    """The user's person; someone else's is a 404 too (no existence leak).
+
+    ``<int:person_id>`` takes any number of digits; an id past what the
+    column holds is None from ``session.get`` without a query.
+    """
+    person = db.session.get(Person, person_id)
+    if person is None or person.owner_id != current_user.id:
         json_abort(404, f"There is no person {person_id}.")
     return person
 
@@ -112,24 +106,14 @@ class PeopleAPI(MethodView):
 
     @doc(status=201, responses={409: "Another person in your book has this email"})
     @login_required
+    @idempotent(scope=_owner)
     def post(self, person: Body[PersonIn]) -> tuple[PersonOut, int, dict[str, str]]:
         """Add a person.  Send ``Idempotency-Key`` to make a retry safe."""
-        return t.cast("tuple[PersonOut, int, dict[str, str]]", _create(person))
-
-
-@idempotent(scope=_owner)
-def _create(person: PersonIn) -> tuple[t.Any, int, dict[str, str]]:
-    """The insert, once per ``Idempotency-Key`` of this user.
-
-    ``@idempotent`` stores the response it sees, so the body is serialised
-    here rather than by the typed view around it; erlen sends the stored
-    (or replayed) Response as it is.
-    """
-    fields = check_person(dataclasses.asdict(person))
-    row = Person(owner_id=current_user.id, **fields)
-    _save(row)
-    location = url_for("api.person", person_id=row.id, _external=True)
-    return to_builtins(_out(row)), 201, {"Location": location}
+        fields = check_person(dataclasses.asdict(person))
+        row = Person(owner_id=current_user.id, **fields)
+        _save(row)
+        location = url_for("api.person", person_id=row.id, _external=True)
+        return _out(row), 201, {"Location": location}
 
 
 class PersonAPI(MethodView):
