@@ -17,7 +17,9 @@ import weakref
 from datetime import timedelta
 from itertools import chain
 from types import CoroutineType
+from types import FunctionType
 from types import GeneratorType
+from types import MethodType
 
 from .config import Config
 from .config import ConfigAttribute
@@ -28,6 +30,7 @@ from .exceptions import Aborter
 from .exceptions import BadRequestKeyError
 from .exceptions import HTTPException
 from .exceptions import InternalServerError
+from .exceptions import NotFound
 from .globals import _cv_context
 from .globals import g
 from .globals import request
@@ -71,6 +74,7 @@ def _make_timedelta(value: timedelta | int | None) -> timedelta | None:
 
 
 _loop_local = threading.local()
+_CO_COROUTINE = inspect.CO_COROUTINE
 
 
 def _run_coroutine(coro: t.Any) -> t.Any:
@@ -90,6 +94,15 @@ def _is_async(func: t.Any) -> bool:
     asyncio is only asked when something already imported it: whatever
     carries its marker did.
     """
+    # PERF: a plain function (or bound method) answers from its code flags
+    # when it carries no attribute that could be a marker; inspect takes
+    # four calls to say the same (MethodView runs ensure_sync per request).
+    f = func.__func__ if func.__class__ is MethodType else func
+    if f.__class__ is FunctionType:
+        if f.__code__.co_flags & _CO_COROUTINE:
+            return True
+        if not f.__dict__:
+            return False
     if inspect.iscoroutinefunction(func):
         return True
     asyncio = sys.modules.get("asyncio")
@@ -219,6 +232,9 @@ class Erlen(Scaffold):
         self.extensions: dict[str, t.Any] = {}
         self.url_build_error_handlers: list[t.Callable[..., t.Any]] = []
         self._got_first_request = False
+        self._plain_routing = self._plain_routing_class()
+        #: Registered hooks -> what ``ensure_sync`` made of them (see _synced).
+        self._synced_funcs: dict[t.Callable[..., t.Any], t.Callable[..., t.Any]] = {}
         self.template_context_processors[None].append(_default_template_ctx_processor)
         if self.has_static_folder:
             assert bool(static_host) == host_matching, (
@@ -356,7 +372,7 @@ class Erlen(Scaffold):
         orig = context.copy()
         for name in names:
             for func in self.template_context_processors.get(name, ()):
-                context.update(self.ensure_sync(func)())
+                context.update(self._synced(func)())
         context.update(orig)
 
     @setupmethod
@@ -586,19 +602,20 @@ class Erlen(Scaffold):
             except HTTPException as e:
                 request.routing_exception = e
                 return
-        try:
-            rule, request.view_args = self.url_map.match(path, request.method, domain)
-        except HTTPException as e:
-            if isinstance(e, RequestRedirect):
-                qs = environ.get("QUERY_STRING")
-                if qs:
-                    e.new_url = f"{e.new_url}?{qs}"
-                root = request.script_root
-                if root:
-                    e.new_url = root + e.new_url
-            request.routing_exception = e
-        else:
+        # PERF: the router hands a miss back rather than raising it (bench `404`).
+        rule, found = self.url_map._find(path, request.method, domain)
+        if rule is not None:
             request.url_rule = rule
+            request.view_args = found  # type: ignore[assignment]
+            return
+        if isinstance(found, RequestRedirect):
+            qs = environ.get("QUERY_STRING")
+            if qs:
+                found.new_url = f"{found.new_url}?{qs}"
+            root = request.script_root
+            if root:
+                found.new_url = root + found.new_url
+        request.routing_exception = found  # type: ignore[assignment]
 
     def _request_domain(self, request: Request) -> str:
         """The subdomain (or the host, with host_matching) routing looks in."""
@@ -651,12 +668,16 @@ class Erlen(Scaffold):
             if error is not None and self.should_ignore_error(error):
                 error = None
             # PERF: skip the generic pop when nothing needs tearing down.
+            # Only a request with a body can hold files to close; reading a
+            # request's __dict__ costs (Python 3.11 then materialises it).
             if (
                 len(ctx._tokens) == 1
                 and not self.teardown_request_funcs
                 and not self.teardown_appcontext_funcs
                 and _SIGNALS is None
-                and "files" not in ctx.request.__dict__
+                and (
+                    "CONTENT_TYPE" not in environ or "files" not in ctx.request.__dict__
+                )
             ):
                 _cv_context.reset(ctx._tokens.pop())
             else:
@@ -694,33 +715,47 @@ class Erlen(Scaffold):
             if self.url_value_preprocessors or self.before_request_funcs:
                 rv = self.preprocess_request()
             if rv is None:
-                if (
-                    request.url_rule is None
-                    and self._plain_routing_errors
-                    and not self.config["DEBUG"]
-                ):
-                    # PERF: hand the stored routing error straight to the
-                    # handlers instead of raising it again (bench `404`);
-                    # with no handlers and no trapping, it is the answer.
-                    # (Extensions such as Flask-RESTful patch the handlers
-                    # on the app: then they run.)
-                    config = self.config
-                    if (
-                        self.error_handler_spec
-                        or config["TRAP_HTTP_EXCEPTIONS"]
-                        or config["TRAP_BAD_REQUEST_ERRORS"]
-                        or not self._plain_error_handling
-                        or "handle_user_exception" in self.__dict__
-                        or "handle_http_exception" in self.__dict__
-                    ):
-                        rv = self.handle_user_exception(request.routing_exception)  # type: ignore[arg-type]
-                    else:
-                        rv = request.routing_exception
-                else:
+                if request.url_rule is not None:
                     rv = self.dispatch_request(ctx)
+                else:
+                    rv = self._answer_routing_error(ctx)
         except Exception as e:
             rv = self.handle_user_exception(e)
         return self.finalize_request(rv, ctx=ctx)
+
+    def _answer_routing_error(self, ctx: RequestContext) -> t.Any:
+        """What the app answers for the request's routing error (404, 405,
+        308...), as ``dispatch_request`` raising it would, without the raise.
+
+        PERF: with no error handler, no trapping and no overridden handling
+        the error is its own answer (bench `404`).
+        """
+        error: t.Any = ctx.request.routing_exception
+        config = self.config
+        if not self._plain_routing or (
+            error.__class__ is not NotFound and config["DEBUG"]
+        ):
+            # A subclass's handling (or, in debug mode, the explanation of a
+            # redirected form post) needs the raise: the generic way.
+            return self.dispatch_request(ctx)
+        if (
+            self.error_handler_spec
+            or config["TRAP_HTTP_EXCEPTIONS"]
+            # Trapping bad requests changes nothing for a 404.
+            or (error.__class__ is not NotFound and config["TRAP_BAD_REQUEST_ERRORS"])
+        ):
+            return self.handle_user_exception(error)
+        # Extensions patch the handlers on the instance (Flask-RESTful).
+        # PERF: not ``in self.__dict__``: on Python 3.11 a materialised
+        # instance dict slows every later attribute read of the app.
+        try:
+            user = self.handle_user_exception.__func__  # type: ignore[attr-defined]
+            http = self.handle_http_exception.__func__  # type: ignore[attr-defined]
+        except AttributeError:  # a plain function or a partial: patched
+            return self.handle_user_exception(error)
+        if user is _HANDLE_USER_EXCEPTION and http is _HANDLE_HTTP_EXCEPTION:
+            return error
+        return self.handle_user_exception(error)
 
     def preprocess_request(self) -> t.Any:
         """Run url value preprocessors and before_request hooks (app first)."""
@@ -806,7 +841,7 @@ class Erlen(Scaffold):
         if self.after_request_funcs:
             for name in chain(ctx.request.blueprints, (None,)):
                 for func in reversed(self.after_request_funcs.get(name, ())):
-                    response = self.ensure_sync(func)(response)
+                    response = self._synced(func)(response)
         session = ctx._session
         if (
             session is None
@@ -835,12 +870,12 @@ class Erlen(Scaffold):
         if self.teardown_request_funcs and request is not None:
             for name in chain(request.blueprints, (None,)):
                 for func in reversed(self.teardown_request_funcs.get(name, ())):
-                    self.ensure_sync(func)(exc)
+                    self._synced(func)(exc)
         self._signal("request_tearing_down", exc=exc)
 
     def do_teardown_appcontext(self, exc: BaseException | None = None) -> None:
         for func in reversed(self.teardown_appcontext_funcs):
-            self.ensure_sync(func)(exc)
+            self._synced(func)(exc)
         self._signal("appcontext_tearing_down", exc=exc)
 
     # -- responses --------------------------------------------------------------
@@ -1107,7 +1142,7 @@ class Erlen(Scaffold):
         handler = self._find_error_handler(e, self._request_blueprints())
         if handler is None:
             return e
-        return self.ensure_sync(handler)(e)
+        return self._synced(handler)(e)
 
     def handle_user_exception(self, e: Exception) -> t.Any:
         """Find a handler for an exception raised by a view or hook."""
@@ -1122,19 +1157,15 @@ class Erlen(Scaffold):
             if sys.exc_info()[1] is e:
                 raise
             raise e
-        return self.ensure_sync(handler)(e)
+        return self._synced(handler)(e)
 
-    @cached_property
-    def _plain_routing_errors(self) -> bool:
-        """True unless a subclass overrides ``raise_routing_exception``."""
-        return type(self).raise_routing_exception is Erlen.raise_routing_exception
-
-    @cached_property
-    def _plain_error_handling(self) -> bool:
-        """True unless a subclass overrides the HTTP error handling."""
+    def _plain_routing_class(self) -> bool:
+        """True unless a subclass overrides how routing errors are raised
+        or HTTP errors handled (then routing errors take the generic way)."""
         cls = type(self)
         return (
-            cls.handle_user_exception is Erlen.handle_user_exception
+            cls.raise_routing_exception is Erlen.raise_routing_exception
+            and cls.handle_user_exception is Erlen.handle_user_exception
             and cls.handle_http_exception is Erlen.handle_http_exception
             and cls.trap_http_exception is Erlen.trap_http_exception
         )
@@ -1164,7 +1195,7 @@ class Erlen(Scaffold):
         server_error: t.Any = InternalServerError(original_exception=e)
         handler = self._find_error_handler(server_error, self._request_blueprints())
         if handler is not None:
-            server_error = self.ensure_sync(handler)(server_error)
+            server_error = self._synced(handler)(server_error)
         return self.finalize_request(server_error, from_error_handler=True)
 
     def log_exception(self, exc_info: t.Any) -> None:
@@ -1193,6 +1224,36 @@ class Erlen(Scaffold):
 
         return run
 
+    def _synced(self, func: t.Callable[..., t.Any]) -> t.Callable[..., t.Any]:
+        """``ensure_sync(func)`` for a registered hook or handler, decided
+        once per function.
+
+        PERF: ``inspect.iscoroutinefunction`` costs more than a typical hook
+        does, and hooks live as long as the app.  The answer is keyed by the
+        function itself, so one registered or swapped in later (the hook
+        lists are plain, assignable containers) gets its own.  An overridden
+        ``ensure_sync`` (subclass or instance) is asked every time, as in
+        Flask.  Views need none of this: ``dispatch_request`` runs what an
+        ``async def`` view returns.
+        """
+        cache = self._synced_funcs
+        try:
+            synced = cache.get(func)
+        except TypeError:  # an unhashable callable object
+            return self.ensure_sync(func)
+        if synced is None:
+            synced = self.ensure_sync(func)
+            if getattr(self.ensure_sync, "__func__", None) is _ENSURE_SYNC:
+                if len(cache) >= 1024:  # hooks swapped in and out in a loop
+                    cache.clear()
+                cache[func] = synced
+        return synced
+
+
+# The plain methods, to tell an instance's patched ones apart.
+_ENSURE_SYNC = Erlen.ensure_sync
+_HANDLE_USER_EXCEPTION = Erlen.handle_user_exception
+_HANDLE_HTTP_EXCEPTION = Erlen.handle_http_exception
 
 _PLAIN_HINTS: frozenset[t.Any] = frozenset(
     {

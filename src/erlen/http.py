@@ -499,6 +499,19 @@ _COOKIE_OCTETS = frozenset(
     + list(range(0x5D, 0x7F))
 )
 _COOKIE_VALUE_RE = re.compile(r"[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*")
+#: ``bytes.translate`` table: a cookie-octet to "a", any other byte to NUL.
+_COOKIE_OCTET_MAP = bytes(0x61 if b in _COOKIE_OCTETS else 0 for b in range(256))
+
+
+def _is_cookie_octets(value: str) -> bool:
+    """``_COOKIE_VALUE_RE.fullmatch(value)``, without the regex.
+
+    PERF: a table lookup per byte; the regex costs twice as much on a
+    session cookie (bench `session`).
+    """
+    return value.isascii() and 0 not in value.encode().translate(_COOKIE_OCTET_MAP)
+
+
 # Each UTF-8 byte of a value that needs quoting, as written inside the quotes:
 # cookie-octets as-is, '"' and '\' backslash-escaped, everything else \ooo
 # (the convention of Python's http.cookies, which browsers store opaquely).
@@ -647,15 +660,16 @@ def dump_cookie(
             raise ValueError(f"invalid cookie name {key!r}: it must be an HTTP token")
         if len(_COOKIE_NAMES_OK) < 256:
             _COOKIE_NAMES_OK.add(key)
-    if not _COOKIE_VALUE_RE.fullmatch(value):
+    if not (value.__class__ is str and _is_cookie_octets(value)):
         if _UNSAFE_RE.search(value):
             raise ValueError(f"cookie {key!r} value must not contain CR, LF or NUL")
         value = _quote_cookie_value(value)
 
-    if isinstance(max_age, timedelta):
-        max_age = int(max_age.total_seconds())
-    elif max_age is not None:
-        max_age = int(max_age)
+    if max_age is not None:
+        if isinstance(max_age, timedelta):
+            max_age = int(max_age.total_seconds())
+        else:
+            max_age = int(max_age)
     # PERF: the attributes around Expires/Max-Age are the same for every
     # cookie an app sets with the same settings (bench `session`, `cookie`).
     attrs_key = (domain, secure, httponly, path, samesite, partitioned)
@@ -665,10 +679,11 @@ def dump_cookie(
         if len(_COOKIE_ATTRS) >= 64:
             _COOKIE_ATTRS.clear()
         _COOKIE_ATTRS[attrs_key] = attrs
-    expires_text = _cookie_expires(max_age, expires)
-    if expires_text is None and max_age is None:
+    if expires is None and max_age is None:
+        # A browser-session cookie: no dates to format.
         result = f"{key}={value}{attrs[0]}{attrs[1]}"
     else:
+        expires_text = _cookie_expires(max_age, expires)
         timing = "" if expires_text is None else f"; Expires={expires_text}"
         if max_age is not None:
             timing = f"{timing}; Max-Age={max_age}"

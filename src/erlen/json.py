@@ -149,10 +149,14 @@ class DefaultJSONProvider(JSONProvider):
         return _json.loads(s, **kwargs)
 
     def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
-        if kwargs or len(args) != 1:
-            obj = self._prepare_response_obj(args, kwargs)
-        else:
+        # PERF: the two usual calls, jsonify(obj) and jsonify(key=value),
+        # without the general helper (bench `json`).
+        if not kwargs and len(args) == 1:
             obj = args[0]
+        elif kwargs and not args:
+            obj = kwargs
+        else:
+            obj = self._prepare_response_obj(args, kwargs)
         app = self._app
         compact = self.compact
         if compact is False or (compact is None and app.debug):
@@ -193,7 +197,7 @@ def load(fp: t.IO[t.AnyStr], **kwargs: t.Any) -> t.Any:
 
 def jsonify(*args: t.Any, **kwargs: t.Any) -> Response:
     """A JSON response from one value, several (a list) or keyword arguments."""
-    app = _app()
-    if app is None:
+    ctx = _cv_context.get(None)
+    if ctx is None:
         raise RuntimeError("jsonify() needs an application context.")
-    return app.json.response(*args, **kwargs)
+    return ctx.app.json.response(*args, **kwargs)

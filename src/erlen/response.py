@@ -76,6 +76,20 @@ def _content_type_for(mimetype: str) -> str:
     return _add_charset(mimetype)
 
 
+#: Header names ``add_vary`` saw pass ``Headers.add``'s checks.
+_CHECKED_VARY: set[str] = set()
+#: Content-Type values that passed ``_check_content_type``.  PERF: the check
+#: reads every character; error pages pass the same one each time (bench `404`).
+_CHECKED_TYPES: set[str] = set()
+
+
+def _check_content_type(value: str) -> None:
+    if not (value.isascii() and value.isprintable()) and _UNSAFE_VALUE.search(value):
+        raise ValueError("Content-Type contains a control character.")
+    if len(_CHECKED_TYPES) < 64:
+        _CHECKED_TYPES.add(value)
+
+
 def _add_charset(mimetype: str) -> str:
     if _UNSAFE_VALUE.search(mimetype):
         raise ValueError("Mimetype contains a control or non-Latin-1 character.")
@@ -167,10 +181,8 @@ class Response:
                     content_type = _CONTENT_TYPES.get(mimetype) or _content_type_for(
                         mimetype
                     )
-            elif not (
-                content_type.isascii() and content_type.isprintable()
-            ) and _UNSAFE_VALUE.search(content_type):
-                raise ValueError("Content-Type contains a control character.")
+            elif content_type not in _CHECKED_TYPES:
+                _check_content_type(content_type)
             h._list = [] if content_type is None else [("Content-Type", content_type)]
         elif headers.__class__ is dict and content_type is None and mimetype is None:
             # PERF: a view's ``(body, {headers})`` (bench `plaintext`).
@@ -407,10 +419,20 @@ class Response:
 
     def add_vary(self, *names: str) -> None:
         """Add header names to ``Vary`` without duplicates."""
-        existing = self.headers.get("Vary")
+        h = self.headers
+        existing = h.get("Vary")
         if existing is None and len(names) == 1:
-            # PERF: the usual case, one name and no Vary yet (bench `session`).
-            self.headers.add("Vary", names[0])
+            # PERF: the usual case, one name and no Vary yet (bench `session`);
+            # a name Headers.add checked once is appended without the checks.
+            name = names[0]
+            if h.__class__ is not Headers or name.__class__ is not str:
+                h.add("Vary", name)
+            elif name in _CHECKED_VARY:
+                h._list.append(("Vary", name))
+            else:
+                h.add("Vary", name)  # checks it, or raises
+                if len(_CHECKED_VARY) < 64:
+                    _CHECKED_VARY.add(name)
             return
         current = [v.strip() for v in (existing or "").split(",") if v]
         lowered = {v.lower() for v in current}
@@ -469,18 +491,19 @@ class Response:
         partitioned: bool = False,
     ) -> None:
         """Add a ``Set-Cookie`` header; bad characters raise ValueError."""
+        # PERF: positional, in dump_cookie's order (bench `session`).
         value = dump_cookie(
             key,
-            value=value,
-            max_age=max_age,
-            expires=expires,
-            path=path,
-            domain=domain,
-            secure=secure,
-            httponly=httponly,
-            samesite=samesite,
-            partitioned=partitioned,
-            max_size=self._max_cookie_size(),
+            value,
+            max_age,
+            expires,
+            path,
+            domain,
+            secure,
+            httponly,
+            samesite,
+            partitioned,
+            self._max_cookie_size(),
         )
         h = self.headers
         if h.__class__ is Headers and value.isascii():
@@ -491,6 +514,13 @@ class Response:
 
     def _max_cookie_size(self) -> int:
         """``MAX_COOKIE_SIZE`` of the current app, else the class default."""
+        if type(self).max_cookie_size is _MAX_COOKIE_SIZE:
+            # PERF: the property's body without its call (bench `session`).
+            ctx = _cv_context.get(None)
+            if ctx is not None:
+                size = ctx.app.config.get("MAX_COOKIE_SIZE", 4093)
+                return size if size.__class__ is int else int(size)
+            return 4093
         return self.max_cookie_size
 
     @property
@@ -499,7 +529,8 @@ class Response:
         subclass may still set a plain class attribute instead."""
         ctx = _cv_context.get(None)
         if ctx is not None:
-            return int(ctx.app.config.get("MAX_COOKIE_SIZE", 4093))
+            size = ctx.app.config.get("MAX_COOKIE_SIZE", 4093)
+            return size if size.__class__ is int else int(size)
         return 4093
 
     def delete_cookie(
@@ -636,3 +667,6 @@ class Response:
         if closers:
             return _ClosingIterator(body, closers)
         return body
+
+
+_MAX_COOKIE_SIZE = Response.__dict__["max_cookie_size"]

@@ -652,11 +652,30 @@ class Map:
         the allowed methods) or RequestRedirect (missing trailing slash) as
         Werkzeug's router does.
         """
+        rule, found = self._find(path, method, domain, _exact)
+        if rule is None:
+            raise found  # type: ignore[misc]
+        return rule, found  # type: ignore[return-value]
+
+    def _find(
+        self, path: str, method: str, domain: str | None = None, _exact: bool = False
+    ) -> tuple[Rule, dict[str, t.Any]] | tuple[None, HTTPException]:
+        """:meth:`match`, giving ``(None, error)`` instead of raising it.
+
+        One walk of the trie answers all three questions a miss asks: is
+        there a rule for the path at all (and with which methods, for the
+        405), and would the path with a trailing slash match (for the 308)?
+        PERF: a miss costs about what a hit does, not three walks and a
+        raise (bench `404` against `param`).
+        """
         if domain:
             if self._domain_patterns and not _exact:
                 from .domains import match_patterns
 
-                return match_patterns(self, path, method, domain)
+                try:
+                    return match_patterns(self, path, method, domain)
+                except HTTPException as e:
+                    return None, e
             static, root = self._domains.get(domain) or ({}, _Node())
         else:
             static, root = self._static, self._root
@@ -666,18 +685,36 @@ class Map:
             if rule is not None:
                 defaults = rule.defaults
                 return rule, {} if defaults is None else dict(defaults)
-        found = _match_in(root, path, method, None)
+        if path[:1] != "/":
+            return None, NotFound()
+        parts = path[1:].split("/")
+        # What the walk learns on its way when nothing matches: [0] the first
+        # rule path + "/" matches (True while unknown, False when not wanted),
+        # then the method sets of the rules that match the path.
+        miss: list[t.Any] = [parts[-1] != ""]
+        if root.dynamic or root.greedy:
+            found = _walk(root, parts, 0, method, miss)
+        else:
+            # PERF: the root's one question is a dict lookup: start below it.
+            # A first segment no rule starts with (a scanner's /wp-login.php,
+            # /.env) is then a miss without a walk (bench `404`, `param`).
+            child = root.static.get(parts[0])
+            found = None if child is None else _walk(child, parts, 1, method, miss)
         if found is not None:
-            return found  # type: ignore[return-value]
-        allowed: set[str] = set()
-        _match_in(root, path, "", allowed)
+            return found
         if by_method is not None:
-            allowed.update(m for m in by_method if m != "*")
-        if allowed:
-            raise MethodNotAllowed(valid_methods=sorted(allowed))
-        if not path.endswith("/") and _wants_slash(static, root, path + "/"):
-            raise RequestRedirect(path + "/")
-        raise NotFound()
+            miss.append(by_method.keys() - {"*"})
+        if len(miss) > 1:
+            allowed = sorted(set().union(*miss[1:]))
+            return None, MethodNotAllowed(valid_methods=allowed)
+        slash = miss[0]
+        if slash is not False:
+            by_method = static.get(path + "/")
+            if by_method is not None:
+                slash = by_method["*"]
+            if slash is not True and slash.strict_slashes:
+                return None, RequestRedirect(path + "/")
+        return None, NotFound()
 
     def allowed_methods(self, path: str, domain: str | None = None) -> set[str]:
         """Every method some rule accepts for ``path`` (for 405 and OPTIONS)."""
@@ -686,24 +723,11 @@ class Map:
         by_method = static.get(path)
         if by_method is not None:
             allowed.update(m for m in by_method if m != "*")
-        _match_in(root, path, "", allowed)
+        if path[:1] == "/":
+            miss: list[t.Any] = [False]
+            _walk(root, path[1:].split("/"), 0, "", miss)
+            allowed.update(*miss[1:])
         return allowed
-
-
-def _wants_slash(static: dict[str, dict[str, Rule]], root: _Node, path: str) -> bool:
-    by_method = static.get(path)
-    if by_method is not None:
-        return bool(by_method["*"].strict_slashes)
-    found = _match_in(root, path, None, None)
-    return found is not None and bool(found[0] and found[0].strict_slashes)
-
-
-def _match_in(
-    root: _Node, path: str, method: str | None, allowed: set[str] | None
-) -> tuple[Rule | None, dict[str, t.Any]] | None:
-    if not path.startswith("/"):
-        return None
-    return _walk(root, path[1:].split("/"), 0, method, allowed)
 
 
 def _rule_methods(rule: Rule) -> set[str]:
@@ -715,43 +739,57 @@ def _walk(
     parts: list[str],
     index: int,
     method: str | None,
-    allowed: set[str] | None,
-) -> tuple[Rule | None, dict[str, t.Any]] | None:
+    miss: list[t.Any] | None,
+) -> tuple[Rule, dict[str, t.Any]] | None:
     """Depth-first search of the trie; static edges before dynamic ones.
 
-    ``allowed``, when given, collects the methods of rules that match the
-    path but not the method (for 405 and OPTIONS).
+    ``method`` None matches any method.  ``miss`` (see ``Map._find``), when
+    given, gathers on the way what a miss needs: the methods of the rules
+    that match the path but not the method, and the first rule that the
+    path with a trailing slash would match.  The slash walk visits the same
+    nodes in the same order, so each node asks its own question in place.
     """
     if index == len(parts):
         for rule in node.rules:
             methods = rule._match_methods
             if method is None or method in methods:
                 return rule, {} if rule.defaults is None else dict(rule.defaults)
-            if allowed is not None:
-                allowed.update(methods)
-    else:
-        part = parts[index]
-        child = node.static.get(part)
-        if child is not None:
-            found = _walk(child, parts, index + 1, method, allowed)
-            if found is not None:
-                return found
-        for segment, child in node.dynamic:
-            values = segment.convert(part)
-            if values is None:
-                continue
-            found = _walk(child, parts, index + 1, method, allowed)
-            if found is not None:
-                found[1].update(values)
-                return found
-    if node.greedy and index < len(parts):
-        return _walk_greedy(node, "/".join(parts[index:]), method, allowed)
+            if miss is not None:
+                miss.append(methods)
+        if miss is not None and miss[0] is True:
+            _slash_below(node, parts, miss)
+        return None
+    part = parts[index]
+    child = node.static.get(part)
+    if child is not None:
+        found = _walk(child, parts, index + 1, method, miss)
+        if found is not None:
+            return found
+    for segment, child in node.dynamic:
+        values = segment.convert(part)
+        if values is None:
+            continue
+        found = _walk(child, parts, index + 1, method, miss)
+        if found is not None:
+            found[1].update(values)
+            return found
+    if node.greedy:
+        return _walk_greedy(node, "/".join(parts[index:]), method, miss)
     return None
 
 
+def _slash_below(node: _Node, parts: list[str], miss: list[t.Any]) -> None:
+    """At the node ``parts`` ends in: note the first rule matching the
+    path plus the trailing empty segment a slash adds."""
+    if "" in node.static or node.dynamic or node.greedy:
+        found = _walk(node, [*parts, ""], len(parts), None, None)
+        if found is not None:
+            miss[0] = found[0]
+
+
 def _walk_greedy(
-    node: _Node, rest: str, method: str | None, allowed: set[str] | None
-) -> tuple[Rule | None, dict[str, t.Any]] | None:
+    node: _Node, rest: str, method: str | None, miss: list[t.Any] | None
+) -> tuple[Rule, dict[str, t.Any]] | None:
     """Try the node's ``path``-converter rules on the rest of the path."""
     for rule in node.greedy:
         values = rule.convert_greedy(rest)
@@ -762,8 +800,13 @@ def _walk_greedy(
             if rule.defaults:
                 values = {**rule.defaults, **values}
             return rule, values
-        if allowed is not None:
-            allowed.update(methods)
+        if miss is not None:
+            miss.append(methods)
+    if miss is not None and miss[0] is True:
+        # The path with a slash, as the rest for these same rules.
+        slashed = _walk_greedy(node, rest + "/", None, None)
+        if slashed is not None:
+            miss[0] = slashed[0]
     return None
 
 

@@ -56,6 +56,10 @@ session_json_serializer = TaggedJSONSerializer()
 # What URLSafeTimedSerializer can produce: URL-safe base64 and the "."
 # separators (a compressed payload starts with one more ".").
 _SIGNED_COOKIE_RE = re.compile(r"[A-Za-z0-9_\-.]+")
+#: ``bytes.translate`` table: those characters to "a", any other byte to NUL.
+_SIGNED_COOKIE_MAP = bytes(
+    0x61 if b < 128 and _SIGNED_COOKIE_RE.fullmatch(chr(b)) else 0 for b in range(256)
+)
 
 
 class SessionMixin(MutableMapping[str, t.Any]):
@@ -84,7 +88,13 @@ class SessionMixin(MutableMapping[str, t.Any]):
 class SecureCookieSession(dict, SessionMixin):  # type: ignore[type-arg]
     """A dict that records whether it was read (``accessed``) or changed
     (``modified``), so the cookie is written, and ``Vary: Cookie`` added,
-    only when needed."""
+    only when needed.
+
+    The methods call dict's own directly, as ``super()`` costs more than
+    the lookup it wraps (bench `session`).  dict comes next in the MRO
+    unless a subclass also inherits another dict subclass, whose methods
+    these would then skip.
+    """
 
     __slots__ = ("modified", "accessed", "new")
 
@@ -92,9 +102,9 @@ class SecureCookieSession(dict, SessionMixin):  # type: ignore[type-arg]
         self, initial: t.Mapping[str, t.Any] | None = None, new: bool = False
     ) -> None:
         if initial:
-            super().__init__(initial)
+            dict.__init__(self, initial)
         else:
-            super().__init__()
+            dict.__init__(self)
         self.modified = False
         self.accessed = False
         self.new = new
@@ -103,68 +113,68 @@ class SecureCookieSession(dict, SessionMixin):  # type: ignore[type-arg]
 
     def __getitem__(self, key: str) -> t.Any:
         self.accessed = True
-        return super().__getitem__(key)
+        return dict.__getitem__(self, key)
 
     def get(self, key: str, default: t.Any = None) -> t.Any:
         self.accessed = True
-        return super().get(key, default)
+        return dict.get(self, key, default)
 
     def __contains__(self, key: object) -> bool:
         self.accessed = True
-        return super().__contains__(key)
+        return dict.__contains__(self, key)
 
     def __iter__(self) -> t.Iterator[str]:
         self.accessed = True
-        return super().__iter__()
+        return dict.__iter__(self)
 
     def __len__(self) -> int:
         self.accessed = True
-        return super().__len__()
+        return dict.__len__(self)
 
     def keys(self) -> t.Any:
         self.accessed = True
-        return super().keys()
+        return dict.keys(self)
 
     def values(self) -> t.Any:
         self.accessed = True
-        return super().values()
+        return dict.values(self)
 
     def items(self) -> t.Any:
         self.accessed = True
-        return super().items()
+        return dict.items(self)
 
     # -- writes -----------------------------------------------------------------
 
     def __setitem__(self, key: str, value: t.Any) -> None:
         self.accessed = self.modified = True
-        super().__setitem__(key, value)
+        dict.__setitem__(self, key, value)
 
     def __delitem__(self, key: str) -> None:
         self.accessed = True
-        super().__delitem__(key)
+        dict.__delitem__(self, key)
         self.modified = True
 
     def setdefault(self, key: str, default: t.Any = None) -> t.Any:
         self.accessed = True
-        if not super().__contains__(key):
+        if not dict.__contains__(self, key):
             self.modified = True
-        return super().setdefault(key, default)
+        return dict.setdefault(self, key, default)
 
     def pop(self, key: str, *default: t.Any) -> t.Any:
         self.accessed = True
-        if super().__contains__(key):
+        if dict.__contains__(self, key):
             self.modified = True
-        return super().pop(key, *default)
+        return dict.pop(self, key, *default)
 
     def popitem(self) -> tuple[str, t.Any]:
         self.accessed = True
-        item = super().popitem()
+        item = dict.popitem(self)
         self.modified = True
         return item
 
     def update(self, *args: t.Any, **kwargs: t.Any) -> None:
         self.accessed = self.modified = True
-        super().update(*args, **kwargs)
+        dict.update(self, *args, **kwargs)
 
     def __ior__(self, other: t.Any) -> SecureCookieSession:  # type: ignore[override,misc]
         self.update(other)
@@ -172,7 +182,7 @@ class SecureCookieSession(dict, SessionMixin):  # type: ignore[type-arg]
 
     def clear(self) -> None:
         self.accessed = self.modified = True
-        super().clear()
+        dict.clear(self)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {dict.__repr__(self)}>"
@@ -216,10 +226,19 @@ class SessionInterface:
         return self.null_session_class()
 
     def is_null_session(self, obj: object) -> bool:
+        if (
+            obj.__class__ is SecureCookieSession
+            and self.null_session_class is NullSession
+        ):
+            # PERF: the usual answer, without isinstance() against an ABC,
+            # which runs ABCMeta.__instancecheck__ (bench `session`).
+            return False
         return isinstance(obj, self.null_session_class)
 
     def get_cookie_name(self, app: Erlen) -> str:
-        return t.cast(str, app.config["SESSION_COOKIE_NAME"])
+        # Annotated, not t.cast: a call per request for the type checker.
+        name: str = app.config["SESSION_COOKIE_NAME"]
+        return name
 
     def get_cookie_domain(self, app: Erlen) -> str | None:
         return app.config["SESSION_COOKIE_DOMAIN"] or None
@@ -264,6 +283,34 @@ class SessionInterface:
         self, app: Erlen, session: SessionMixin, response: Response, value: str
     ) -> None:
         """Set the session cookie to ``value`` with the configured attributes."""
+        if _own_cookie_settings(type(self)):
+            # PERF: the settings straight from the config, not through eight
+            # method calls (bench `session`); the same values.
+            config = app.config
+            secure = config["SESSION_COOKIE_SECURE"]
+            if secure is None:  # as get_cookie_secure: the request's scheme
+                ctx = _cv_context.get(None)
+                request = ctx.request if ctx is not None else None
+                secure = request is not None and request.is_secure
+            if type(session) is SecureCookieSession:
+                permanent = dict.get(session, "_permanent", False)
+            else:
+                permanent = session.permanent
+            expires = None
+            if permanent:
+                expires = datetime.now(timezone.utc) + app.permanent_session_lifetime
+            response.set_cookie(
+                config["SESSION_COOKIE_NAME"],
+                value,
+                expires=expires,
+                path=config["SESSION_COOKIE_PATH"] or config["APPLICATION_ROOT"],
+                domain=config["SESSION_COOKIE_DOMAIN"] or None,
+                secure=bool(secure),
+                httponly=bool(config["SESSION_COOKIE_HTTPONLY"]),
+                samesite=config["SESSION_COOKIE_SAMESITE"],
+                partitioned=bool(config["SESSION_COOKIE_PARTITIONED"]),
+            )
+            return
         response.set_cookie(
             self.get_cookie_name(app),
             value,
@@ -303,6 +350,32 @@ class SessionInterface:
         raise NotImplementedError()
 
 
+_COOKIE_SETTINGS = (
+    "get_cookie_name",
+    "get_cookie_domain",
+    "get_cookie_path",
+    "get_cookie_httponly",
+    "get_cookie_secure",
+    "get_cookie_samesite",
+    "get_cookie_partitioned",
+    "get_expiration_time",
+)
+#: Interface classes -> whether they keep SessionInterface's own getters.
+_OWN_SETTINGS: dict[type, bool] = {}
+
+
+def _own_cookie_settings(cls: type) -> bool:
+    """Whether ``cls`` reads every cookie setting as SessionInterface does
+    (then ``write_session_cookie`` may read the config itself)."""
+    own = _OWN_SETTINGS.get(cls)
+    if own is None:
+        own = _OWN_SETTINGS[cls] = all(
+            getattr(cls, name) is getattr(SessionInterface, name)
+            for name in _COOKIE_SETTINGS
+        )
+    return own
+
+
 _B64_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _B64_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
 _int_to_bytes = struct.Struct(">Q").pack
@@ -314,9 +387,13 @@ def _b64encode(data: bytes) -> bytes:
     return b2a_base64(data, newline=False).translate(_B64_TO_URLSAFE).rstrip(b"=")
 
 
+#: The padding an unpadded base64 text of length ``n`` needs: ``_PAD[n & 3]``.
+_PAD = (b"", b"===", b"==", b"=")
+
+
 def _b64decode(data: bytes) -> bytes:
     """itsdangerous's ``base64_decode`` (as lenient: stray bytes are skipped)."""
-    return a2b_base64(data.translate(_B64_FROM_URLSAFE) + b"=" * (-len(data) % 4))
+    return a2b_base64(data.translate(_B64_FROM_URLSAFE) + _PAD[len(data) & 3])
 
 
 _IPAD = bytes(x ^ 0x36 for x in range(256))
@@ -335,14 +412,14 @@ class _PaddedHMAC(HMACAlgorithm):
         self._pads: dict[bytes, tuple[t.Any, t.Any]] = {}
 
     def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return _sign(self.pads(key), value)
+
+    def pads(self, key: bytes) -> tuple[t.Any, t.Any]:
+        """The inner and outer hash states for ``key`` (copy before use)."""
         pads = self._pads.get(key)
         if pads is None:
             pads = self._pads[key] = self._make_pads(key)
-        inner = pads[0].copy()
-        inner.update(value)
-        outer = pads[1].copy()
-        outer.update(inner.digest())
-        return t.cast(bytes, outer.digest())
+        return pads
 
     def _make_pads(self, key: bytes) -> tuple[t.Any, t.Any]:
         block = self.digest_method().block_size
@@ -355,6 +432,15 @@ class _PaddedHMAC(HMACAlgorithm):
             self.digest_method(key.translate(_IPAD)),
             self.digest_method(key.translate(_OPAD)),
         )
+
+
+def _sign(pads: tuple[t.Any, t.Any], value: bytes) -> bytes:
+    inner = pads[0].copy()
+    inner.update(value)
+    outer = pads[1].copy()
+    outer.update(inner.digest())
+    digest: bytes = outer.digest()
+    return digest
 
 
 class _SessionSigner(TimestampSigner):
@@ -397,6 +483,15 @@ class _SessionSerializer(URLSafeTimedSerializer):
             and not self.serializer_kwargs
             and self.is_text_serializer
         )
+        self._stamp: tuple[int | None, bytes] = (None, b"")
+        if self._fast:
+            # PERF: each key's HMAC states, newest (the signing key) first,
+            # so a signature costs no method calls or lookups (`session`).
+            algorithm = t.cast(_PaddedHMAC, signer.algorithm)
+            self._key_pads = [
+                algorithm.pads(signer.derive_key(key))
+                for key in reversed(signer.secret_keys)
+            ]
 
     def make_signer(self, salt: str | bytes | None = None) -> t.Any:
         # iter_unsigners passes self.salt itself rather than None.
@@ -410,12 +505,13 @@ class _SessionSerializer(URLSafeTimedSerializer):
         signer = self._signer
         if salt is not None or not self._fast:
             return super().dumps(obj, salt)
-        value = b"%s.%s" % (
-            self.dump_payload(obj),
-            _b64encode(_int_to_bytes(signer.get_timestamp()).lstrip(b"\0")),
-        )
-        key = signer.derive_key()
-        sig = _b64encode(signer.algorithm.get_signature(key, value))
+        now = signer.get_timestamp()
+        stamp = self._stamp
+        if stamp[0] != now:
+            # PERF: the encoded timestamp changes once a second (`session`).
+            stamp = self._stamp = (now, _b64encode(_int_to_bytes(now).lstrip(b"\0")))
+        value = b"%s.%s" % (self.dump_payload(obj), stamp[1])
+        sig = _b64encode(_sign(self._key_pads[0], value))
         return f"{value.decode()}.{sig.decode()}"
 
     def loads(  # type: ignore[override]
@@ -436,20 +532,19 @@ class _SessionSerializer(URLSafeTimedSerializer):
         if not payload or payload[:1] == b".":
             return super().loads(s, max_age)
         try:
-            given = _b64decode(sig)
-            signed = _bytes_to_int(_b64decode(stamp).rjust(8, b"\0"))[0]
+            # PERF: _b64decode's body, twice, without the calls (`session`).
+            given = a2b_base64(sig.translate(_B64_FROM_URLSAFE) + _PAD[len(sig) & 3])
+            raw = a2b_base64(stamp.translate(_B64_FROM_URLSAFE) + _PAD[len(stamp) & 3])
+            signed = _bytes_to_int(raw.rjust(8, b"\0"))[0]
         except (ValueError, struct.error):
             return super().loads(s, max_age)
-        signer = self._signer
-        algorithm = signer.algorithm
-        for secret_key in reversed(signer.secret_keys):
-            good = algorithm.get_signature(signer.derive_key(secret_key), value)
-            if compare_digest(given, good):
+        for pads in self._key_pads:
+            if compare_digest(given, _sign(pads, value)):
                 break
         else:
             return super().loads(s, max_age)
         if max_age is not None:
-            age = signer.get_timestamp() - signed
+            age = self._signer.get_timestamp() - signed
             if age > max_age or age < 0:
                 return super().loads(s, max_age)
         try:
@@ -487,6 +582,10 @@ class SecureCookieSessionInterface(SessionInterface):
 
     def __init__(self) -> None:
         self._serializers: dict[tuple[t.Any, ...], URLSafeTimedSerializer] = {}
+        # The last key without fallbacks and its serializer (see below).
+        self._last: tuple[t.Any, URLSafeTimedSerializer | None] = (None, None)
+        # PERMANENT_SESSION_LIFETIME's last value and its whole seconds.
+        self._max_age: tuple[t.Any, int] = (None, 0)
 
     def get_signing_serializer(self, app: Erlen) -> URLSafeTimedSerializer | None:
         """The serializer for the app's keys, or None without a secret key."""
@@ -494,6 +593,12 @@ class SecureCookieSessionInterface(SessionInterface):
         if not secret_key:
             return None
         fallbacks = app.config["SECRET_KEY_FALLBACKS"] or ()
+        # PERF: the usual case, one key that did not change, asked twice per
+        # request (open and save): no tuple to build and hash.  A str or
+        # bytes key is immutable, so the same object means the same key.
+        last = self._last
+        if last[0] is secret_key and not fallbacks:
+            return last[1]
         # PERF: one serializer per key set, not one per request.
         cache_key = (secret_key, *fallbacks)
         serializer = self._serializers.get(cache_key)
@@ -512,6 +617,8 @@ class SecureCookieSessionInterface(SessionInterface):
             if len(self._serializers) >= 8:
                 self._serializers.clear()
             self._serializers[cache_key] = serializer
+        if not fallbacks and isinstance(secret_key, (str, bytes)):
+            self._last = (secret_key, serializer)
         return serializer
 
     def open_session(self, app: Erlen, request: Request) -> SecureCookieSession | None:
@@ -523,11 +630,20 @@ class SecureCookieSessionInterface(SessionInterface):
             return self.session_class(new=True)
         # Refuse what the signer could never have produced before spending
         # an HMAC (and a base64 decode) on it.
-        if len(value) > self.max_cookie_length or not _SIGNED_COOKIE_RE.fullmatch(
-            value
+        # PERF: ``_SIGNED_COOKIE_RE.fullmatch`` as one table lookup per byte,
+        # half the regex's cost (bench `session`).
+        if (
+            len(value) > self.max_cookie_length
+            or not value.isascii()
+            or 0 in value.encode().translate(_SIGNED_COOKIE_MAP)
         ):
             return self.session_class(new=True)
-        max_age = int(app.permanent_session_lifetime.total_seconds())
+        lifetime = app.permanent_session_lifetime
+        seen, max_age = self._max_age
+        if lifetime is not seen:
+            max_age = int(lifetime.total_seconds())
+            if isinstance(lifetime, timedelta):  # immutable: safe to keep
+                self._max_age = (lifetime, max_age)
         try:
             data = serializer.loads(value, max_age=max_age)
         except BadData:  # tampered, expired, signed with another key, garbled
@@ -582,5 +698,11 @@ class SecureCookieSessionInterface(SessionInterface):
         if serializer is None:  # the key was removed mid-request
             raise RuntimeError(_NO_SECRET_KEY)
         response.add_vary("Cookie")
-        value = serializer.dumps(dict(session))
+        if type(session) is SecureCookieSession:
+            # PERF: copied below the overridden keys()/__getitem__, which
+            # dict() would call one by one (bench `session`).
+            data = dict(dict.items(session))
+        else:
+            data = dict(session)
+        value = serializer.dumps(data)
         self.write_session_cookie(app, session, response, value)

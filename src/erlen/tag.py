@@ -209,12 +209,23 @@ class TaggedJSONSerializer:
         self.tags: dict[str, JSONTag] = {}
         self.order: list[JSONTag] = []
         self._plain_pass = True
+        self._spaced_keys = True
         for cls in self.default_tags:
             self.register(cls)
         # PERF: json.dumps/loads with arguments build a new encoder or decoder
         # (and its scanner) per call; the cookie session calls both per request.
         self._encoder = json.JSONEncoder(separators=(",", ":"))
         self._decoder = json.JSONDecoder(object_hook=self.untag)
+        # Text that cannot hold a tag needs no object hook (see ``loads``),
+        # and plain data no tagging (see ``dumps``), unless a subclass
+        # changed what tagging does.
+        own = type(self)
+        self._untagged_decoder = (
+            json.JSONDecoder()
+            if own.untag is TaggedJSONSerializer.untag
+            else self._decoder
+        )
+        self._own_tag = own.tag is TaggedJSONSerializer.tag
         # The C encoder JSONEncoder.encode would build on every call, built
         # once; without circular-reference markers (see ``dumps``).
         make = getattr(json.encoder, "c_make_encoder", None)
@@ -247,6 +258,9 @@ class TaggedJSONSerializer:
         tag = tag_class(self)
         key = tag.key
         if key:
+            if key[:1] != " ":
+                # ``loads`` can no longer tell tag-free text at a glance.
+                self._spaced_keys = False
             if not force and key in self.tags:
                 raise KeyError(f"Tag '{key}' is already registered.")
             self.tags[key] = tag
@@ -265,6 +279,23 @@ class TaggedJSONSerializer:
                 return tag.tag(value)
         return value
 
+    def _untouched(self, value: t.Any) -> bool:
+        """True when :meth:`tag` would give back ``value`` unchanged: only
+        exact JSON types, and no one-key dict whose key is a tag's."""
+        cls = value.__class__
+        if cls is dict:
+            if len(value) == 1 and next(iter(value)) in self.tags:
+                return False
+            items: t.Iterable[t.Any] = value.values()
+        elif cls is list:
+            items = value
+        else:
+            return cls in _PLAIN
+        for item in items:
+            if item.__class__ not in _PLAIN and not self._untouched(item):
+                return False
+        return True
+
     def untag(self, value: dict[str, t.Any]) -> t.Any:
         """One decoded JSON object back to Python (a ``json`` object hook)."""
         if len(value) != 1:
@@ -277,7 +308,12 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: t.Any) -> str:
         """Tag ``value`` and serialise it compactly."""
-        tagged = self.tag(value)
+        # PERF: the usual session, JSON types only, is written as it is
+        # rather than copied by tag() first (bench `session`).
+        if self._plain_pass and self._own_tag and self._untouched(value):
+            tagged = value
+        else:
+            tagged = self.tag(value)
         fast = self._fast_encode
         if fast is not None:
             try:
@@ -291,16 +327,22 @@ class TaggedJSONSerializer:
         try:
             if not isinstance(value, str):
                 value = value.decode(json.detect_encoding(value), "surrogatepass")
+            decoder = self._decoder
+            if self._spaced_keys and '" ' not in value and '"\\' not in value:
+                # PERF: every tag key starts with a space, and no string here
+                # does (literally or escaped): no object is a tag, so the
+                # scanner needs no Python hook per object (bench `session`).
+                decoder = self._untagged_decoder
             try:
                 # PERF: the scanner straight away; JSONDecoder.decode adds two
                 # whitespace regex calls.  Anything but one bare value, and
                 # every error, takes the full decode.
-                obj, end = self._decoder.scan_once(value, 0)  # type: ignore[attr-defined]
+                obj, end = decoder.scan_once(value, 0)  # type: ignore[attr-defined]
                 if end == len(value):
                     return obj
             except (StopIteration, ValueError):
                 pass
-            return self._decoder.decode(value)
+            return decoder.decode(value)
         except ValueError:
             raise
         except Exception as e:  # a tag's payload of the wrong type
