@@ -23,12 +23,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 APP_DIR = EXAMPLES / "peoplebook"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-PG_URL = os.environ.get(
-    "ERLEN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-MYSQL_URL = os.environ.get(
-    "ERLEN_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"
-)
 REDIS_URL = os.environ.get("ERLEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 if str(EXAMPLES) not in sys.path:

@@ -36,15 +36,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import sqlalchemy as sa
 from pb_helpers import APP_DIR
 from pb_helpers import EXAMPLES
-from pb_helpers import PG_URL
 from pb_helpers import REDIS_URL
 from pb_helpers import free_port
 from pb_helpers import missing
 from pb_helpers import require_program
 from pb_helpers import require_service
+
+from dbservers import temporary_database
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -240,24 +240,8 @@ def _nginx_conf(tmp: Path, port: int, upstreams: list[str]) -> Path:
 
 @pytest.fixture
 def pg_schema() -> t.Iterator[str]:
-    require_service("PostgreSQL", "127.0.0.1", 5432)
-    base = sa.make_url(PG_URL)
-    admin = sa.create_engine(
-        base,
-        isolation_level="AUTOCOMMIT",
-        poolclass=sa.pool.NullPool,
-        connect_args={"connect_timeout": 3},
-    )
-    name = f"pb_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
-    try:
-        url = base.update_query_dict({"options": f"-csearch_path={name}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
-        admin.dispose()
+    with temporary_database("postgresql", prefix="pb") as url:
+        yield url
 
 
 @pytest.fixture
