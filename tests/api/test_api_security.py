@@ -1,5 +1,6 @@
-"""``login_required`` shows in the OpenAPI document however a view gets it:
-on a function, on a MethodView handler, or through a class's ``decorators``."""
+"""``login_required`` (and ``fresh_login_required``) shows in the OpenAPI
+document however a view gets it: on a function, on a MethodView handler, or
+through a class's ``decorators``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ pytest.importorskip("erlen.auth")
 validator = pytest.importorskip("openapi_spec_validator")
 
 from erlen.auth import LoginManager  # noqa: E402
+from erlen.auth import fresh_login_required  # noqa: E402
 from erlen.auth import login_required  # noqa: E402
 
 
@@ -34,6 +36,11 @@ def secured_app(app: Erlen) -> Erlen:
     @login_required
     def plain_function() -> str:
         return "x"
+
+    @app.get("/fresh")
+    @fresh_login_required
+    def fresh(n: Query[int] = 1) -> dict[str, int]:
+        return {"n": n}
 
     class TypedResource(MethodView):
         decorators = [login_required]
@@ -98,6 +105,7 @@ def test_every_kind_of_view_states_its_login(secured_app: Erlen) -> None:
     assert found == {
         ("/function", "get"): True,
         ("/plain-function", "get"): True,
+        ("/fresh", "get"): True,
         ("/typed", "get"): True,
         ("/typed", "post"): True,
         ("/plain", "get"): True,

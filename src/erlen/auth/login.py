@@ -680,20 +680,36 @@ def login_required(func: F) -> F:
     return t.cast(F, decorated_view)
 
 
+def _fresh_login_check() -> t.Any:
+    """``login_required``'s check, and a login restored from a remember
+    cookie is sent to ``LoginManager.needs_refresh``."""
+    denied = _login_check()
+    if denied is not None:
+        return denied
+    ctx = _request_ctx()
+    app = ctx.app
+    if ctx.request.method in EXEMPT_METHODS or app.config.get("LOGIN_DISABLED"):
+        return None
+    if not login_fresh():
+        manager: LoginManager = app.login_manager  # type: ignore[attr-defined]
+        return manager.needs_refresh()
+    return None
+
+
 def fresh_login_required(func: F) -> F:
-    """Refuse anonymous users and logins restored from a remember cookie."""
+    """Refuse anonymous users and logins restored from a remember cookie.
+
+    Marked like ``login_required`` (OpenAPI security; typed views run the
+    check before validating).
+    """
 
     @functools.wraps(func)
     def decorated_view(*args: t.Any, **kwargs: t.Any) -> t.Any:
-        ctx = _request_ctx()
-        app = ctx.app
-        manager: LoginManager = app.login_manager  # type: ignore[attr-defined]
-        if ctx.request.method in EXEMPT_METHODS or app.config.get("LOGIN_DISABLED"):
-            pass
-        elif not current_user.is_authenticated:
-            return manager.unauthorized()
-        elif not login_fresh():
-            return manager.needs_refresh()
-        return app.ensure_sync(func)(*args, **kwargs)
+        denied = _fresh_login_check()
+        if denied is not None:
+            return denied
+        return _request_ctx().app.ensure_sync(func)(*args, **kwargs)
 
+    decorated_view.login_required = True  # type: ignore[attr-defined]
+    decorated_view.login_check = _fresh_login_check  # type: ignore[attr-defined]
     return t.cast(F, decorated_view)
