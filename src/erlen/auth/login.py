@@ -660,6 +660,22 @@ def _login_check() -> t.Any:
     return None
 
 
+def _guarded(func: F, check: t.Callable[[], t.Any]) -> F:
+    """``func`` behind ``check`` (a refusal or None), marked for OpenAPI and
+    with the check exposed so typed views can run it before validating."""
+
+    @functools.wraps(func)
+    def decorated_view(*args: t.Any, **kwargs: t.Any) -> t.Any:
+        denied = check()
+        if denied is not None:
+            return denied
+        return _request_ctx().app.ensure_sync(func)(*args, **kwargs)
+
+    decorated_view.login_required = True  # type: ignore[attr-defined]
+    decorated_view.login_check = check  # type: ignore[attr-defined]
+    return t.cast(F, decorated_view)
+
+
 def login_required(func: F) -> F:
     """Refuse anonymous users (``LoginManager.unauthorized``).
 
@@ -668,16 +684,7 @@ def login_required(func: F) -> F:
     run before validating, so anonymous users learn nothing from a 422.
     """
 
-    @functools.wraps(func)
-    def decorated_view(*args: t.Any, **kwargs: t.Any) -> t.Any:
-        denied = _login_check()
-        if denied is not None:
-            return denied
-        return _request_ctx().app.ensure_sync(func)(*args, **kwargs)
-
-    decorated_view.login_required = True  # type: ignore[attr-defined]
-    decorated_view.login_check = _login_check  # type: ignore[attr-defined]
-    return t.cast(F, decorated_view)
+    return _guarded(func, _login_check)
 
 
 def _fresh_login_check() -> t.Any:
@@ -703,13 +710,4 @@ def fresh_login_required(func: F) -> F:
     check before validating).
     """
 
-    @functools.wraps(func)
-    def decorated_view(*args: t.Any, **kwargs: t.Any) -> t.Any:
-        denied = _fresh_login_check()
-        if denied is not None:
-            return denied
-        return _request_ctx().app.ensure_sync(func)(*args, **kwargs)
-
-    decorated_view.login_required = True  # type: ignore[attr-defined]
-    decorated_view.login_check = _fresh_login_check  # type: ignore[attr-defined]
-    return t.cast(F, decorated_view)
+    return _guarded(func, _fresh_login_check)
